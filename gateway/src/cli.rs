@@ -1,0 +1,106 @@
+//! Command-line interface of `assent`.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use wasm_core::tlog::merkle::{tree_head_of_lines, LineEncoding, MerkleError};
+
+use crate::{log_key, serve, tree_head};
+
+/// Assent: the ledger gateway, and the tools operators and providers use to verify it.
+#[derive(Debug, Parser)]
+#[command(name = "assent", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the wallet app and the ledger API from one origin.
+    Serve(ServeArgs),
+    /// Print the RFC 6962 tree head of the entries read from standard input, one per line.
+    TreeHead(TreeHeadArgs),
+}
+
+/// Arguments of `assent serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Directory for the ledger's data; created if missing.
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Directory holding the log's signing key; a key is created there on first start.
+    #[arg(long, value_name = "KEYDIR")]
+    pub key: PathBuf,
+    /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The built app (Trunk's output).
+    #[arg(long, value_name = "DIR", default_value = "dist")]
+    pub app: PathBuf,
+}
+
+/// Arguments of `assent tree-head`.
+#[derive(Debug, clap::Args)]
+pub struct TreeHeadArgs {
+    /// Read each line as hexadecimal bytes instead of UTF-8 text.
+    #[arg(long)]
+    pub hex: bool,
+}
+
+/// Everything that can stop a command.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The server failed.
+    #[error(transparent)]
+    Serve(#[from] serve::ServeError),
+    /// The log key could not be loaded or made.
+    #[error(transparent)]
+    LogKey(#[from] log_key::LogKeyError),
+    /// The entries could not be read.
+    #[error(transparent)]
+    Entries(#[from] MerkleError),
+    /// Standard input could not be read.
+    #[error("cannot read standard input: {0}")]
+    Stdin(std::io::Error),
+}
+
+/// Runs one command.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Serve(args) => {
+            let key = log_key::load_or_create(&args.key)?;
+            println!(
+                "log public key (ed25519, hex): {}",
+                hex::encode(key.verifying_key().as_bytes())
+            );
+            serve::run(serve::ServeConfig {
+                data: args.data,
+                app: args.app,
+                listen: args.listen,
+            })?;
+            Ok(())
+        }
+        Command::TreeHead(args) => {
+            let mut input = String::new();
+            std::io::stdin()
+                .read_to_string(&mut input)
+                .map_err(CliError::Stdin)?;
+            let encoding = if args.hex {
+                LineEncoding::Hex
+            } else {
+                LineEncoding::Text
+            };
+            println!(
+                "{}",
+                tree_head::to_json(&tree_head_of_lines(&input, encoding)?)
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The Assent gateway: the ledger server and the operator and provider CLI, built as the
+//! `assent` binary. It is a thin shell over `wasm-core`: all hashing and verification is there,
+//! so the browser and the CLI run the same code.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod log_key;
+pub mod serve;
+pub mod tree_head;

@@ -1,0 +1,80 @@
+//! The log's Ed25519 signing key, kept as a 32-byte seed file in the key directory.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::SigningKey;
+use zeroize::Zeroizing;
+
+/// File name of the seed inside the key directory.
+pub const SEED_FILE: &str = "log-key.seed";
+
+/// Why the log key could not be loaded or made.
+#[derive(Debug, thiserror::Error)]
+pub enum LogKeyError {
+    /// The key directory or seed file could not be read or written.
+    #[error("cannot use log key file {path}: {source}; check that the key directory exists and is writable by this user")]
+    Io {
+        /// The file or directory involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The seed file exists but is not 32 bytes long.
+    #[error("log key file {path} is {len} bytes, not 32: it is damaged; restore it from your backup (the log cannot be signed without it)")]
+    WrongLength {
+        /// The seed file.
+        path: PathBuf,
+        /// Its length.
+        len: usize,
+    },
+    /// The operating system's random number generator failed.
+    #[error(
+        "the operating system's random number generator failed ({0}); cannot create a log key"
+    )]
+    Random(String),
+}
+
+/// Loads the key from `dir`, or creates the directory and a new random key if there is none.
+/// An existing file is never overwritten.
+pub fn load_or_create(dir: &Path) -> Result<SigningKey, LogKeyError> {
+    let path = dir.join(SEED_FILE);
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| LogKeyError::Io { path, source }
+    };
+    match fs::read(&path) {
+        Ok(bytes) => {
+            let bytes = Zeroizing::new(bytes);
+            let seed: &[u8; 32] =
+                bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| LogKeyError::WrongLength {
+                        path: path.clone(),
+                        len: bytes.len(),
+                    })?;
+            Ok(SigningKey::from_bytes(seed))
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            fs::create_dir_all(dir).map_err(io(dir))?;
+            let mut seed = Zeroizing::new([0u8; 32]);
+            getrandom::fill(seed.as_mut()).map_err(|e| LogKeyError::Random(e.to_string()))?;
+            write_new_secret(&path, seed.as_ref()).map_err(io(&path))?;
+            Ok(SigningKey::from_bytes(&seed))
+        }
+        Err(error) => Err(io(&path)(error)),
+    }
+}
+
+/// Creates `path` (failing if it exists), readable by the owner only, and syncs it to disk.
+fn write_new_secret(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}

@@ -1,0 +1,160 @@
+//! `assent serve`: the wallet app and (as it lands) the ledger API, from one origin.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The page's Content-Security-Policy: our own scripts and wasm only, no inline script or
+/// style, no plugins, never framed.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; manifest-src 'self'; \
+worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Where and what to serve.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// The ledger's data directory.
+    pub data: PathBuf,
+    /// The built app (Trunk's `dist/`).
+    pub app: PathBuf,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+}
+
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The app has not been built.
+    #[error("no built app at {0}: build it first with `make app` (or pass --app DIR)")]
+    AppMissing(PathBuf),
+    /// The data directory could not be created.
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}; pick another address with --listen")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The async runtime or the server failed.
+    #[error("server error: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Builds the HTTP routes. Every response carries the security headers.
+pub fn router(app_dir: &Path) -> Router {
+    let index = app_dir.join("index.html");
+    // Paths without a file extension are app routes (/, /ledger, …): the app's router takes them.
+    // Missing files with an extension stay 404, so a missing .wasm is never answered with HTML.
+    let app_files =
+        ServeDir::new(app_dir).fallback(axum::routing::any(move |request: Request<Body>| {
+            let index = index.clone();
+            async move {
+                let last_segment = request.uri().path().rsplit('/').next().unwrap_or_default();
+                if last_segment.contains('.') {
+                    StatusCode::NOT_FOUND.into_response()
+                } else {
+                    match tower::ServiceExt::oneshot(ServeFile::new(index), request).await {
+                        Ok(response) => response.into_response(),
+                        Err(never) => match never {},
+                    }
+                }
+            }
+        }));
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .fallback_service(app_files)
+        .layer(header_layer(
+            header::CONTENT_SECURITY_POLICY,
+            CONTENT_SECURITY_POLICY,
+        ))
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
+        .layer(header_layer(
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ))
+        // App files keep stable names, so browsers must revalidate them to never mix versions.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
+        // Brotli or gzip, as the browser accepts: the wasm shrinks to about a third.
+        .layer(CompressionLayer::new())
+}
+
+fn header_layer(
+    name: header::HeaderName,
+    value: &'static str,
+) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
+}
+
+/// Starts the server and blocks until Ctrl-C or SIGTERM. Prints the URL once listening.
+pub fn run(config: ServeConfig) -> Result<(), ServeError> {
+    if !config.app.join("index.html").is_file() {
+        return Err(ServeError::AppMissing(config.app));
+    }
+    std::fs::create_dir_all(&config.data).map_err(|source| ServeError::DataDir {
+        path: config.data.clone(),
+        source,
+    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let bound = listener.local_addr().map_err(ServeError::Runtime)?;
+        println!("Assent is running at http://{bound}/");
+        axum::serve(listener, router(&config.app))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(ServeError::Runtime)
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        // If the handler cannot be installed, fall back to waiting on SIGTERM only.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

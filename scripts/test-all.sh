@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every check and test: formatting, clippy (native and
+# wasm32), native tests, wasm-core's tests in headless Chromium, and the end-to-end suite.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$REPO_ROOT"
+"$REPO_ROOT/scripts/install-toolchain.sh"
+
+log "cargo fmt --check"
+cargo fmt --all --check
+
+log "clippy, native"
+cargo clippy --locked --workspace --exclude assent-app --all-targets -- -D warnings
+log "clippy, wasm32"
+cargo clippy --locked -p wasm-core -p assent-app --all-targets --target wasm32-unknown-unknown -- -D warnings
+
+log "native tests"
+cargo test --locked --workspace --exclude assent-app
+
+log "wasm-core tests in headless Chromium"
+WASM_BINDGEN_USE_BROWSER=1 cargo test --locked -p wasm-core --target wasm32-unknown-unknown
+
+"$REPO_ROOT/scripts/build-app.sh"
+log "building the gateway (release)"
+cargo build --locked --release --bin assent
+
+log "end-to-end tests in Chromium"
+ASSENT_BIN="$CARGO_TARGET_DIR/release/assent" node --test --test-reporter=spec tests/e2e/

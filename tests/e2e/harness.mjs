@@ -1,0 +1,97 @@
+// Shared end-to-end harness: a real `assent serve` on a free loopback port, and Debian's
+// Chromium driven by playwright-core. Any console error, page error, failed request or
+// request to another origin fails the test that opened the page.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+export const repoRoot = resolve(import.meta.dirname, "../..");
+export const assentBin = process.env.ASSENT_BIN ?? "assent";
+export const screenshotDir = join(repoRoot, "target", "e2e");
+
+const chromiumFlags = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Starts `assent serve` on 127.0.0.1:0 and resolves once it prints its URL. */
+export async function startGateway() {
+  const state = mkdtempSync(join(tmpdir(), "assent-e2e-"));
+  const child = spawn(
+    assentBin,
+    ["serve", "--data", join(state, "data"), "--key", join(state, "keys"), "--listen", "127.0.0.1:0", "--app", join(repoRoot, "dist")],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const url = await new Promise((resolveUrl, reject) => {
+    let stdout = "";
+    const timer = setTimeout(() => reject(new Error(`assent serve printed no URL in 30 s: ${stdout} ${stderr}`)), 30_000);
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      const match = stdout.match(/Assent is running at (http:\/\/[^\s]+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`assent serve exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    async stop() {
+      child.kill("SIGTERM");
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Launches Chromium with a fresh profile; returns the browser and a page whose problems are recorded. */
+export async function openPage(baseUrl) {
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: chromiumFlags });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  const origin = new URL(baseUrl).origin;
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console error: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("requestfailed", (request) => problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+  page.on("request", (request) => {
+    const url = new URL(request.url());
+    if (url.protocol !== "data:" && url.origin !== origin) problems.push(`request to another origin: ${request.url()}`);
+  });
+  page.on("response", (response) => {
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()} for ${response.url()}`);
+  });
+  return { browser, page, problems };
+}
+
+/** Saves a full-page screenshot under target/e2e/. */
+export async function screenshot(page, name) {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+/** Runs the `assent` CLI with `input` on stdin and returns its stdout. */
+export function assentCli(args, input) {
+  return execFileSync(assentBin, args, { input, encoding: "utf8" });
+}
+
+/** Opens `url` and waits for the app to render its first heading; a start-up failure names its cause. */
+export async function gotoApp(page, url, problems) {
+  await page.goto(url);
+  try {
+    await page.locator("main#content h1").first().waitFor({ timeout: 15_000 });
+  } catch (error) {
+    throw new Error(`the app did not start at ${url}: ${problems.join("; ") || error.message}`);
+  }
+}

@@ -1,0 +1,14 @@
+//! Assent's pure logic, shared by the browser wallet, the provider page, the gateway and the CLI.
+//!
+//! This crate is sans-IO: it never touches the network, the clock, storage or the DOM.
+//! Callers pass in bytes, the current time and a random number generator, so the browser and
+//! the native tools run exactly the same code on exactly the same inputs.
+//!
+//! Modules follow the specs they implement:
+//! - [`hash`]: domain-separated SHA-256, so a hash made for one purpose is never valid for another;
+//! - [`tlog`]: the transparency log (RFC 6962 Merkle hashing; C2SP formats as they land).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod hash;
+pub mod tlog;
