@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use wasm_core::tlog::merkle::{tree_head_of_lines, LineEncoding, MerkleError};
 
-use crate::{log_key, serve, tree_head};
+use crate::{log_key, serve, tree_head, vault_cli};
 
 /// Assent: the ledger gateway, and the tools operators and providers use to verify it.
 #[derive(Debug, Parser)]
@@ -26,6 +26,27 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the RFC 6962 tree head of the entries read from standard input, one per line.
     TreeHead(TreeHeadArgs),
+    /// Work with a wallet backup file on the desktop.
+    #[command(subcommand)]
+    Vault(VaultCommand),
+}
+
+/// `assent vault` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
+    /// Open a backup with the passphrase from standard input; print its public keys as JSON.
+    Open(VaultOpenArgs),
+}
+
+/// Arguments of `assent vault open`.
+#[derive(Debug, clap::Args)]
+pub struct VaultOpenArgs {
+    /// The backup file exported by the wallet.
+    #[arg(long, value_name = "BACKUP")]
+    pub file: PathBuf,
+    /// Also print the pairwise public key used with this provider id (repeatable).
+    #[arg(long = "provider", value_name = "ID")]
+    pub providers: Vec<String>,
 }
 
 /// Arguments of `assent serve`.
@@ -65,6 +86,9 @@ pub enum CliError {
     /// The entries could not be read.
     #[error(transparent)]
     Entries(#[from] MerkleError),
+    /// A backup could not be opened.
+    #[error(transparent)]
+    Vault(#[from] vault_cli::VaultCliError),
     /// Standard input could not be read.
     #[error("cannot read standard input: {0}")]
     Stdin(std::io::Error),
@@ -84,6 +108,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 app: args.app,
                 listen: args.listen,
             })?;
+            Ok(())
+        }
+        Command::Vault(VaultCommand::Open(args)) => {
+            let json =
+                vault_cli::open_backup(&args.file, &args.providers, std::io::stdin().lock())?;
+            println!("{json}");
             Ok(())
         }
         Command::TreeHead(args) => {

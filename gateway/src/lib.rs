@@ -8,3 +8,4 @@ pub mod cli;
 pub mod log_key;
 pub mod serve;
 pub mod tree_head;
+pub mod vault_cli;

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const ASSENT: &str = env!("CARGO_BIN_EXE_assent");
+mod support;
+
+use support::{run_assent, ASSENT};
 
 /// A running `assent serve`, killed on drop.
 struct Server {
@@ -179,29 +181,6 @@ fn log_key_is_created_once_kept_private_and_reused() {
     }
 }
 
-fn run_assent(args: &[&str], root: &Path, stdin: &str) -> (bool, String, String) {
-    let mut child = Command::new(ASSENT)
-        .args(args)
-        .current_dir(root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn assent");
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let output = child.wait_with_output().expect("wait for assent");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn damaged_key_or_missing_app_fail_with_clear_errors_and_nothing_is_overwritten() {
     let root = tempfile::tempdir().expect("temp dir");
@@ -217,8 +196,8 @@ fn damaged_key_or_missing_app_fail_with_clear_errors_and_nothing_is_overwritten(
         "dist",
     ];
 
-    let (ok, _, stderr) = run_assent(&serve, root.path(), "");
-    assert!(!ok);
+    let support::Run { code, stderr, .. } = run_assent(&serve, root.path(), "");
+    assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains("no built app at dist: build it first"),
         "{stderr}"
@@ -227,8 +206,8 @@ fn damaged_key_or_missing_app_fail_with_clear_errors_and_nothing_is_overwritten(
     app_fixture(&root.path().join("dist"));
     std::fs::create_dir_all(root.path().join("keys")).expect("key dir");
     std::fs::write(root.path().join("keys/log-key.seed"), b"short").expect("write damaged seed");
-    let (ok, _, stderr) = run_assent(&serve, root.path(), "");
-    assert!(!ok);
+    let support::Run { code, stderr, .. } = run_assent(&serve, root.path(), "");
+    assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains("is 5 bytes, not 32: it is damaged"),
         "{stderr}"
@@ -244,14 +223,19 @@ fn tree_head_matches_the_rfc6962_reference_tree() {
     let root = tempfile::tempdir().expect("temp dir");
     let lines =
         "\n00\n10\n2021\n3031\n40414243\n5051525354555657\n606162636465666768696a6b6c6d6e6f\n";
-    let (ok, stdout, stderr) = run_assent(&["tree-head", "--hex"], root.path(), lines);
-    assert!(ok, "{stderr}");
+    let support::Run {
+        code,
+        stdout,
+        stderr,
+    } = run_assent(&["tree-head", "--hex"], root.path(), lines);
+    assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         stdout.trim(),
         r#"{"size":8,"root_hex":"5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328","root_base64":"XcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg="}"#
     );
-    let (ok, _, stderr) = run_assent(&["tree-head", "--hex"], root.path(), "00\nnot hex\n");
-    assert!(!ok);
+    let support::Run { code, stderr, .. } =
+        run_assent(&["tree-head", "--hex"], root.path(), "00\nnot hex\n");
+    assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("line 2 is not hexadecimal"), "{stderr}");
 }
 
@@ -262,9 +246,15 @@ fn every_subcommand_has_help() {
         &["--help"][..],
         &["serve", "--help"],
         &["tree-head", "--help"],
+        &["vault", "--help"],
+        &["vault", "open", "--help"],
     ] {
-        let (ok, stdout, stderr) = run_assent(args, root.path(), "");
-        assert!(ok, "{args:?}: {stderr}");
+        let support::Run {
+            code,
+            stdout,
+            stderr,
+        } = run_assent(args, root.path(), "");
+        assert_eq!(code, 0, "{args:?}: {stderr}");
         assert!(stdout.contains("Usage: assent"), "{args:?}: {stdout}");
     }
 }

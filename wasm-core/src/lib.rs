@@ -6,9 +6,11 @@
 //!
 //! Modules follow the specs they implement:
 //! - [`hash`]: domain-separated SHA-256, so a hash made for one purpose is never valid for another;
-//! - [`tlog`]: the transparency log (RFC 6962 Merkle hashing; C2SP formats as they land).
+//! - [`tlog`]: the transparency log (RFC 6962 Merkle hashing; C2SP formats as they land);
+//! - [`vault`]: the master seed, pairwise keys, recovery phrase and sealed records.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod hash;
 pub mod tlog;
+pub mod vault;
