@@ -5,8 +5,7 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 use crate::pages::{
-    ledger::Ledger, not_found::NotFound, provider::Provider, records::Records, share::Share,
-    wallet::Wallet,
+    ledger::Ledger, not_found::NotFound, provider::Provider, records::Records, share::Share, wallet::Wallet,
 };
 
 /// The whole app: header with navigation, and the routed page.

@@ -99,37 +99,20 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => {
             let key = log_key::load_or_create(&args.key)?;
-            println!(
-                "log public key (ed25519, hex): {}",
-                hex::encode(key.verifying_key().as_bytes())
-            );
-            serve::run(serve::ServeConfig {
-                data: args.data,
-                app: args.app,
-                listen: args.listen,
-            })?;
+            println!("log public key (ed25519, hex): {}", hex::encode(key.verifying_key().as_bytes()));
+            serve::run(serve::ServeConfig { data: args.data, app: args.app, listen: args.listen })?;
             Ok(())
         }
         Command::Vault(VaultCommand::Open(args)) => {
-            let json =
-                vault_cli::open_backup(&args.file, &args.providers, std::io::stdin().lock())?;
+            let json = vault_cli::open_backup(&args.file, &args.providers, std::io::stdin().lock())?;
             println!("{json}");
             Ok(())
         }
         Command::TreeHead(args) => {
             let mut input = String::new();
-            std::io::stdin()
-                .read_to_string(&mut input)
-                .map_err(CliError::Stdin)?;
-            let encoding = if args.hex {
-                LineEncoding::Hex
-            } else {
-                LineEncoding::Text
-            };
-            println!(
-                "{}",
-                tree_head::to_json(&tree_head_of_lines(&input, encoding)?)
-            );
+            std::io::stdin().read_to_string(&mut input).map_err(CliError::Stdin)?;
+            let encoding = if args.hex { LineEncoding::Hex } else { LineEncoding::Text };
+            println!("{}", tree_head::to_json(&tree_head_of_lines(&input, encoding)?));
             Ok(())
         }
     }

@@ -30,9 +30,7 @@ pub enum LogKeyError {
         len: usize,
     },
     /// The operating system's random number generator failed.
-    #[error(
-        "the operating system's random number generator failed ({0}); cannot create a log key"
-    )]
+    #[error("the operating system's random number generator failed ({0}); cannot create a log key")]
     Random(String),
 }
 
@@ -47,14 +45,10 @@ pub fn load_or_create(dir: &Path) -> Result<SigningKey, LogKeyError> {
     match fs::read(&path) {
         Ok(bytes) => {
             let bytes = Zeroizing::new(bytes);
-            let seed: &[u8; 32] =
-                bytes
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| LogKeyError::WrongLength {
-                        path: path.clone(),
-                        len: bytes.len(),
-                    })?;
+            let seed: &[u8; 32] = bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| LogKeyError::WrongLength { path: path.clone(), len: bytes.len() })?;
             Ok(SigningKey::from_bytes(seed))
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {

@@ -61,35 +61,28 @@ pub fn router(app_dir: &Path) -> Router {
     let index = app_dir.join("index.html");
     // Paths without a file extension are app routes (/, /ledger, …): the app's router takes them.
     // Missing files with an extension stay 404, so a missing .wasm is never answered with HTML.
-    let app_files =
-        ServeDir::new(app_dir).fallback(axum::routing::any(move |request: Request<Body>| {
-            let index = index.clone();
-            async move {
-                let last_segment = request.uri().path().rsplit('/').next().unwrap_or_default();
-                if last_segment.contains('.') {
-                    StatusCode::NOT_FOUND.into_response()
-                } else {
-                    match tower::ServiceExt::oneshot(ServeFile::new(index), request).await {
-                        Ok(response) => response.into_response(),
-                        Err(never) => match never {},
-                    }
+    let app_files = ServeDir::new(app_dir).fallback(axum::routing::any(move |request: Request<Body>| {
+        let index = index.clone();
+        async move {
+            let last_segment = request.uri().path().rsplit('/').next().unwrap_or_default();
+            if last_segment.contains('.') {
+                StatusCode::NOT_FOUND.into_response()
+            } else {
+                match tower::ServiceExt::oneshot(ServeFile::new(index), request).await {
+                    Ok(response) => response.into_response(),
+                    Err(never) => match never {},
                 }
             }
-        }));
+        }
+    }));
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .fallback_service(app_files)
-        .layer(header_layer(
-            header::CONTENT_SECURITY_POLICY,
-            CONTENT_SECURITY_POLICY,
-        ))
+        .layer(header_layer(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
-        .layer(header_layer(
-            header::HeaderName::from_static("cross-origin-opener-policy"),
-            "same-origin",
-        ))
+        .layer(header_layer(header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
         // App files keep stable names, so browsers must revalidate them to never mix versions.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
@@ -99,10 +92,7 @@ pub fn router(app_dir: &Path) -> Router {
         .layer(CompressionLayer::new())
 }
 
-fn header_layer(
-    name: header::HeaderName,
-    value: &'static str,
-) -> SetResponseHeaderLayer<HeaderValue> {
+fn header_layer(name: header::HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
 }
 
@@ -111,21 +101,14 @@ pub fn run(config: ServeConfig) -> Result<(), ServeError> {
     if !config.app.join("index.html").is_file() {
         return Err(ServeError::AppMissing(config.app));
     }
-    std::fs::create_dir_all(&config.data).map_err(|source| ServeError::DataDir {
-        path: config.data.clone(),
-        source,
-    })?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(ServeError::Runtime)?;
+    std::fs::create_dir_all(&config.data)
+        .map_err(|source| ServeError::DataDir { path: config.data.clone(), source })?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(ServeError::Runtime)?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
-            .map_err(|source| ServeError::Bind {
-                addr: config.listen,
-                source,
-            })?;
+            .map_err(|source| ServeError::Bind { addr: config.listen, source })?;
         let bound = listener.local_addr().map_err(ServeError::Runtime)?;
         println!("Assent is running at http://{bound}/");
         axum::serve(listener, router(&config.app))

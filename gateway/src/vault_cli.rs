@@ -19,7 +19,9 @@ pub enum VaultCliError {
         source: std::io::Error,
     },
     /// No passphrase on standard input.
-    #[error("no passphrase on standard input: pipe it in, e.g. `assent vault open --file F < passphrase.txt`")]
+    #[error(
+        "no passphrase on standard input: pipe it in, e.g. `assent vault open --file F < passphrase.txt`"
+    )]
     NoPassphrase,
     /// The vault refused the file.
     #[error(transparent)]
@@ -28,26 +30,16 @@ pub enum VaultCliError {
 
 /// Opens `file` with the passphrase on the first line of `stdin`, and returns the JSON to print:
 /// the record's parameters, the root public key and each requested pairwise public key.
-pub fn open_backup(
-    file: &Path,
-    providers: &[String],
-    stdin: impl BufRead,
-) -> Result<String, VaultCliError> {
-    let record = std::fs::read(file).map_err(|source| VaultCliError::Read {
-        path: file.display().to_string(),
-        source,
-    })?;
+pub fn open_backup(file: &Path, providers: &[String], stdin: impl BufRead) -> Result<String, VaultCliError> {
+    let record = std::fs::read(file)
+        .map_err(|source| VaultCliError::Read { path: file.display().to_string(), source })?;
     let passphrase = read_passphrase(stdin)?;
     let header = wasm_core::vault::inspect(RecordKind::MasterSeed, &record)?;
     let plaintext = open(RecordKind::MasterSeed, &record, &passphrase)?;
-    let bytes: [u8; SEED_LEN] =
-        plaintext
-            .as_slice()
-            .try_into()
-            .map_err(|_| VaultError::Damaged {
-                record: RecordKind::MasterSeed,
-                check: wasm_core::vault::DamageCheck::Contents,
-            })?;
+    let bytes: [u8; SEED_LEN] = plaintext.as_slice().try_into().map_err(|_| VaultError::Damaged {
+        record: RecordKind::MasterSeed,
+        check: wasm_core::vault::DamageCheck::Contents,
+    })?;
     let seed = MasterSeed::from_bytes(bytes);
     let pairwise: serde_json::Map<String, serde_json::Value> = providers
         .iter()
@@ -74,9 +66,7 @@ pub fn open_backup(
 /// The first line of standard input, without its line ending.
 fn read_passphrase(mut stdin: impl BufRead) -> Result<Zeroizing<String>, VaultCliError> {
     let mut line = Zeroizing::new(String::new());
-    let read = stdin
-        .read_line(&mut line)
-        .map_err(|_| VaultCliError::NoPassphrase)?;
+    let read = stdin.read_line(&mut line).map_err(|_| VaultCliError::NoPassphrase)?;
     if read == 0 {
         return Err(VaultCliError::NoPassphrase);
     }

@@ -26,11 +26,7 @@ impl Drop for Server {
 
 fn app_fixture(dir: &Path) {
     std::fs::create_dir_all(dir).expect("create app dir");
-    std::fs::write(
-        dir.join("index.html"),
-        "<!DOCTYPE html><title>fixture</title>",
-    )
-    .expect("write index");
+    std::fs::write(dir.join("index.html"), "<!DOCTYPE html><title>fixture</title>").expect("write index");
     std::fs::write(dir.join("boot.js"), "export {};").expect("write js");
     std::fs::write(dir.join("big.js"), "export const x = 1;\n".repeat(500)).expect("write js");
 }
@@ -59,11 +55,7 @@ fn start(root: &Path) -> Server {
         .and_then(|rest| rest.strip_suffix('/'))
         .unwrap_or_else(|| panic!("unexpected first lines: {key_line:?} {url_line:?}"))
         .to_string();
-    Server {
-        child,
-        addr,
-        key_line,
-    }
+    Server { child, addr, key_line }
 }
 
 /// A plain HTTP/1.1 GET; returns the status code, the lower-cased header block and the body.
@@ -74,25 +66,14 @@ fn get(addr: &str, path: &str) -> (u16, String, String) {
 /// A plain HTTP/1.1 GET with extra header lines (each ending in CRLF).
 fn get_with(addr: &str, path: &str, extra_headers: &str) -> (u16, String, String) {
     let mut stream = TcpStream::connect(addr).expect("connect to server");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("set timeout");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra_headers}Connection: close\r\n\r\n"
-    )
-    .expect("send request");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("set timeout");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra_headers}Connection: close\r\n\r\n")
+        .expect("send request");
     let mut bytes = Vec::new();
     stream.read_to_end(&mut bytes).expect("read response");
     let response = String::from_utf8_lossy(&bytes);
-    let (head, body) = response
-        .split_once("\r\n\r\n")
-        .expect("response has a header block");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status code");
+    let (head, body) = response.split_once("\r\n\r\n").expect("response has a header block");
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("status code");
     (status, head.to_ascii_lowercase(), body.to_string())
 }
 
@@ -105,10 +86,7 @@ fn serve_answers_app_routes_with_index_and_strict_headers() {
     for route in ["/", "/ledger", "/provider", "/no/such/page"] {
         let (status, head, body) = get(&server.addr, route);
         assert_eq!(status, 200, "{route}");
-        assert!(
-            body.contains("<title>fixture</title>"),
-            "{route} serves index.html"
-        );
+        assert!(body.contains("<title>fixture</title>"), "{route} serves index.html");
         assert!(head.contains("content-type: text/html"), "{route}: {head}");
         for expected in [
             "content-security-policy: default-src 'none'; script-src 'self' 'wasm-unsafe-eval';",
@@ -136,18 +114,12 @@ fn serve_answers_app_routes_with_index_and_strict_headers() {
     assert!(head.contains("content-security-policy:"), "{head}");
 
     let (status, _, body) = get(&server.addr, "/missing_bg.wasm");
-    assert_eq!(
-        status, 404,
-        "a missing file must not be answered with the page"
-    );
+    assert_eq!(status, 404, "a missing file must not be answered with the page");
     assert!(!body.contains("fixture"));
 
     let (status, _, body) = get(&server.addr, "/healthz");
     assert_eq!((status, body.as_str()), (200, "ok\n"));
-    assert!(
-        root.path().join("data").is_dir(),
-        "data directory is created"
-    );
+    assert!(root.path().join("data").is_dir(), "data directory is created");
 }
 
 #[test]
@@ -156,85 +128,47 @@ fn log_key_is_created_once_kept_private_and_reused() {
     app_fixture(&root.path().join("dist"));
     let first = start(root.path()).key_line.clone();
     let second = start(root.path()).key_line.clone();
-    assert!(
-        first.starts_with("log public key (ed25519, hex): "),
-        "{first}"
-    );
-    assert_eq!(
-        first, second,
-        "a restart must reuse the key, not make a new one"
-    );
+    assert!(first.starts_with("log public key (ed25519, hex): "), "{first}");
+    assert_eq!(first, second, "a restart must reuse the key, not make a new one");
     let seed = root.path().join("keys/log-key.seed");
     assert_eq!(std::fs::read(&seed).expect("seed file").len(), 32);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&seed)
-            .expect("seed metadata")
-            .permissions()
-            .mode();
-        assert_eq!(
-            mode & 0o077,
-            0,
-            "seed must be private to its owner, mode {mode:o}"
-        );
+        let mode = std::fs::metadata(&seed).expect("seed metadata").permissions().mode();
+        assert_eq!(mode & 0o077, 0, "seed must be private to its owner, mode {mode:o}");
     }
 }
 
 #[test]
 fn damaged_key_or_missing_app_fail_with_clear_errors_and_nothing_is_overwritten() {
     let root = tempfile::tempdir().expect("temp dir");
-    let serve = [
-        "serve",
-        "--data",
-        "data",
-        "--key",
-        "keys",
-        "--listen",
-        "127.0.0.1:0",
-        "--app",
-        "dist",
-    ];
+    let serve = ["serve", "--data", "data", "--key", "keys", "--listen", "127.0.0.1:0", "--app", "dist"];
 
     let support::Run { code, stderr, .. } = run_assent(&serve, root.path(), "");
     assert_eq!(code, 1, "{stderr}");
-    assert!(
-        stderr.contains("no built app at dist: build it first"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("no built app at dist: build it first"), "{stderr}");
 
     app_fixture(&root.path().join("dist"));
     std::fs::create_dir_all(root.path().join("keys")).expect("key dir");
     std::fs::write(root.path().join("keys/log-key.seed"), b"short").expect("write damaged seed");
     let support::Run { code, stderr, .. } = run_assent(&serve, root.path(), "");
     assert_eq!(code, 1, "{stderr}");
-    assert!(
-        stderr.contains("is 5 bytes, not 32: it is damaged"),
-        "{stderr}"
-    );
-    assert_eq!(
-        std::fs::read(root.path().join("keys/log-key.seed")).expect("seed"),
-        b"short"
-    );
+    assert!(stderr.contains("is 5 bytes, not 32: it is damaged"), "{stderr}");
+    assert_eq!(std::fs::read(root.path().join("keys/log-key.seed")).expect("seed"), b"short");
 }
 
 #[test]
 fn tree_head_matches_the_rfc6962_reference_tree() {
     let root = tempfile::tempdir().expect("temp dir");
-    let lines =
-        "\n00\n10\n2021\n3031\n40414243\n5051525354555657\n606162636465666768696a6b6c6d6e6f\n";
-    let support::Run {
-        code,
-        stdout,
-        stderr,
-    } = run_assent(&["tree-head", "--hex"], root.path(), lines);
+    let lines = "\n00\n10\n2021\n3031\n40414243\n5051525354555657\n606162636465666768696a6b6c6d6e6f\n";
+    let support::Run { code, stdout, stderr } = run_assent(&["tree-head", "--hex"], root.path(), lines);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         stdout.trim(),
         r#"{"size":8,"root_hex":"5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328","root_base64":"XcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg="}"#
     );
-    let support::Run { code, stderr, .. } =
-        run_assent(&["tree-head", "--hex"], root.path(), "00\nnot hex\n");
+    let support::Run { code, stderr, .. } = run_assent(&["tree-head", "--hex"], root.path(), "00\nnot hex\n");
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("line 2 is not hexadecimal"), "{stderr}");
 }
@@ -249,11 +183,7 @@ fn every_subcommand_has_help() {
         &["vault", "--help"],
         &["vault", "open", "--help"],
     ] {
-        let support::Run {
-            code,
-            stdout,
-            stderr,
-        } = run_assent(args, root.path(), "");
+        let support::Run { code, stdout, stderr } = run_assent(args, root.path(), "");
         assert_eq!(code, 0, "{args:?}: {stderr}");
         assert!(stdout.contains("Usage: assent"), "{args:?}: {stdout}");
     }

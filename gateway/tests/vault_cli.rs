@@ -20,14 +20,8 @@ fn assent(args: &[&str], stdin: &str) -> (i32, String, String) {
 fn backup(dir: &std::path::Path) -> (MasterSeed, String) {
     let mut rng = ChaCha20Rng::seed_from_u64(42);
     let seed = MasterSeed::generate(&mut rng).expect("seeded RNG");
-    let record = seal(
-        RecordKind::MasterSeed,
-        seed.expose_bytes(),
-        PASSPHRASE,
-        KdfParams::DEFAULT,
-        &mut rng,
-    )
-    .expect("seal backup");
+    let record = seal(RecordKind::MasterSeed, seed.expose_bytes(), PASSPHRASE, KdfParams::DEFAULT, &mut rng)
+        .expect("seal backup");
     let path = dir.join("wallet.assent-backup");
     std::fs::write(&path, record).expect("write backup");
     (seed, path.display().to_string())
@@ -37,33 +31,20 @@ fn backup(dir: &std::path::Path) -> (MasterSeed, String) {
 fn opens_a_backup_and_prints_only_public_keys() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (seed, file) = backup(dir.path());
-    let (code, stdout, stderr) = assent(
-        &["vault", "open", "--file", &file, "--provider", "clinic-a"],
-        &format!("{PASSPHRASE}\n"),
-    );
+    let (code, stdout, stderr) =
+        assent(&["vault", "open", "--file", &file, "--provider", "clinic-a"], &format!("{PASSPHRASE}\n"));
     assert_eq!(code, 0, "{stderr}");
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
-    assert_eq!(
-        json["root_public_key"],
-        hex::encode(seed.root_key().verifying_key().as_bytes())
-    );
+    assert_eq!(json["root_public_key"], hex::encode(seed.root_key().verifying_key().as_bytes()));
     assert_eq!(
         json["pairwise_public_keys"]["clinic-a"],
         hex::encode(seed.pairwise_key(b"clinic-a").verifying_key().as_bytes())
     );
     assert_eq!(json["kdf"]["memory_kib"], KdfParams::DEFAULT.memory_kib);
-    for secret in [
-        hex::encode(seed.expose_bytes()),
-        hex::encode(seed.root_key().to_bytes()),
-    ] {
+    for secret in [hex::encode(seed.expose_bytes()), hex::encode(seed.root_key().to_bytes())] {
         assert!(!stdout.contains(&secret) && !stderr.contains(&secret));
     }
-    let first_word = seed
-        .recovery_phrase()
-        .words()
-        .next()
-        .map(str::to_owned)
-        .expect("24 words");
+    let first_word = seed.recovery_phrase().words().next().map(str::to_owned).expect("24 words");
     assert!(!stdout.contains(&format!("\"{first_word}")));
 }
 
@@ -72,8 +53,7 @@ fn wrong_passphrase_damage_and_usage_errors_have_their_exit_codes() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (_, file) = backup(dir.path());
 
-    let (code, stdout, stderr) =
-        assent(&["vault", "open", "--file", &file], "not the passphrase\n");
+    let (code, stdout, stderr) = assent(&["vault", "open", "--file", &file], "not the passphrase\n");
     assert_eq!((code, stdout.as_str()), (1, ""));
     assert!(stderr.contains("wrong passphrase"), "{stderr}");
 
@@ -81,37 +61,18 @@ fn wrong_passphrase_damage_and_usage_errors_have_their_exit_codes() {
     bytes[40] ^= 0x80;
     let damaged = dir.path().join("damaged.assent-backup");
     std::fs::write(&damaged, &bytes).expect("write damaged");
-    let (code, _, stderr) = assent(
-        &[
-            "vault",
-            "open",
-            "--file",
-            damaged.to_str().expect("utf-8 path"),
-        ],
-        PASSPHRASE,
-    );
+    let (code, _, stderr) =
+        assent(&["vault", "open", "--file", damaged.to_str().expect("utf-8 path")], PASSPHRASE);
     assert_eq!(code, 1);
-    assert!(
-        stderr.contains("the stored wallet key is damaged: its checksum does not match"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("the stored wallet key is damaged: its checksum does not match"), "{stderr}");
 
     let (code, _, stderr) = assent(&["vault", "open", "--file", &file], "");
     assert_eq!(code, 1);
-    assert!(
-        stderr.contains("no passphrase on standard input"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("no passphrase on standard input"), "{stderr}");
 
-    let (code, _, stderr) = assent(
-        &["vault", "open", "--file", "/nonexistent/backup"],
-        PASSPHRASE,
-    );
+    let (code, _, stderr) = assent(&["vault", "open", "--file", "/nonexistent/backup"], PASSPHRASE);
     assert_eq!(code, 1);
-    assert!(
-        stderr.contains("cannot read backup file /nonexistent/backup"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("cannot read backup file /nonexistent/backup"), "{stderr}");
 
     let (code, _, stderr) = assent(&["vault", "open"], PASSPHRASE);
     assert_eq!(code, 2, "a usage error exits 2: {stderr}");

@@ -32,11 +32,7 @@ pub enum Domain {
 
 impl Domain {
     /// Every domain, for exhaustive checks.
-    pub const ALL: [Domain; 3] = [
-        Domain::GrantCommitment,
-        Domain::RevocationMapKey,
-        Domain::ModelRelease,
-    ];
+    pub const ALL: [Domain; 3] = [Domain::GrantCommitment, Domain::RevocationMapKey, Domain::ModelRelease];
 
     /// The label hashed in front of the data. Versioned, so a format change gets a new label.
     pub const fn label(self) -> &'static str {
@@ -88,10 +84,7 @@ impl core::fmt::Debug for TaggedHasher {
 /// Hashes `parts` under `domain`:
 /// `SHA-256(u8(len(label)) ‖ label ‖ for each part: u64be(len(part)) ‖ part)`.
 pub fn tagged_hash(domain: Domain, parts: &[&[u8]]) -> Digest256 {
-    parts
-        .iter()
-        .fold(TaggedHasher::new(domain), |hasher, part| hasher.part(part))
-        .finish()
+    parts.iter().fold(TaggedHasher::new(domain), |hasher, part| hasher.part(part)).finish()
 }
 
 /// Plain SHA-256, for formats that fix their own framing (for example a model file's pin).

@@ -30,22 +30,15 @@ fn domain_named(name: &str) -> Domain {
 /// One known answer: `parts` (hex) hashed under `domain` must give `expected` (hex).
 fn check(domain: Domain, parts: &[Vec<u8>], expected: &str) {
     let borrowed: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-    assert_eq!(
-        hex::encode(tagged_hash(domain, &borrowed)),
-        expected,
-        "{domain:?} {parts:02x?}"
-    );
-    let incremental = parts
-        .iter()
-        .fold(TaggedHasher::new(domain), |h, p| h.part(p))
-        .finish();
+    assert_eq!(hex::encode(tagged_hash(domain, &borrowed)), expected, "{domain:?} {parts:02x?}");
+    let incremental = parts.iter().fold(TaggedHasher::new(domain), |h, p| h.part(p)).finish();
     assert_eq!(hex::encode(incremental), expected, "incremental {domain:?}");
 }
 
 #[test]
 fn tagged_hash_matches_independent_python_vectors() {
-    let file: VectorFile = serde_json::from_str(include_str!("vectors/tagged-hash.json"))
-        .expect("vector file is valid JSON");
+    let file: VectorFile =
+        serde_json::from_str(include_str!("vectors/tagged-hash.json")).expect("vector file is valid JSON");
     assert!(file.vectors.len() >= 7);
     for vector in file.vectors {
         let domain = domain_named(&vector.domain);
@@ -54,11 +47,7 @@ fn tagged_hash_matches_independent_python_vectors() {
             vector.label,
             "label of {domain:?} changed: that breaks every stored hash"
         );
-        let parts: Vec<Vec<u8>> = vector
-            .parts
-            .iter()
-            .map(|p| hex::decode(p).expect("hex part"))
-            .collect();
+        let parts: Vec<Vec<u8>> = vector.parts.iter().map(|p| hex::decode(p).expect("hex part")).collect();
         check(domain, &parts, &vector.digest);
     }
 }
@@ -88,14 +77,8 @@ fn same_parts_under_different_domains_differ() {
 #[test]
 fn moving_a_byte_between_parts_changes_the_hash() {
     let domain = Domain::GrantCommitment;
-    assert_ne!(
-        tagged_hash(domain, &[b"ab", b"c"]),
-        tagged_hash(domain, &[b"a", b"bc"])
-    );
-    assert_ne!(
-        tagged_hash(domain, &[b"abc"]),
-        tagged_hash(domain, &[b"abc", b""])
-    );
+    assert_ne!(tagged_hash(domain, &[b"ab", b"c"]), tagged_hash(domain, &[b"a", b"bc"]));
+    assert_ne!(tagged_hash(domain, &[b"abc"]), tagged_hash(domain, &[b"abc", b""]));
     assert_ne!(tagged_hash(domain, &[]), tagged_hash(domain, &[b""]));
 }
 

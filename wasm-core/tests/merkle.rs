@@ -16,25 +16,16 @@ struct ReferenceTree {
 }
 
 fn reference_tree() -> (Vec<Vec<u8>>, Vec<String>) {
-    let tree: ReferenceTree =
-        serde_json::from_str(include_str!("vectors/rfc6962-reference-tree.json"))
-            .expect("reference tree file is valid JSON");
-    let leaves = tree
-        .leaves
-        .iter()
-        .map(|l| hex::decode(l).expect("hex leaf"))
-        .collect();
+    let tree: ReferenceTree = serde_json::from_str(include_str!("vectors/rfc6962-reference-tree.json"))
+        .expect("reference tree file is valid JSON");
+    let leaves = tree.leaves.iter().map(|l| hex::decode(l).expect("hex leaf")).collect();
     (leaves, tree.roots)
 }
 
 /// One tree head: the first `size` reference leaves must hash to `expected` (hex).
 fn check(leaves: &[Vec<u8>], size: usize, expected: &str) {
     let hashes: Vec<Digest256> = leaves[..size].iter().map(|l| leaf_hash(l)).collect();
-    assert_eq!(
-        hex::encode(root_from_leaf_hashes(&hashes)),
-        expected,
-        "tree size {size}"
-    );
+    assert_eq!(hex::encode(root_from_leaf_hashes(&hashes)), expected, "tree size {size}");
 }
 
 #[test]
@@ -48,10 +39,7 @@ fn reference_tree_roots_for_every_size() {
 
 #[test]
 fn empty_tree_and_single_leaf() {
-    assert_eq!(
-        hex::encode(empty_root()),
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-    );
+    assert_eq!(hex::encode(empty_root()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     assert_eq!(
         hex::encode(leaf_hash(b"")),
         "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
@@ -104,10 +92,7 @@ fn upstream_happy_path_roots_and_leaves_match_our_hashing() {
     for text in inclusion {
         let v: InclusionHappyPath = serde_json::from_str(text).expect("inclusion vector");
         check(&leaves, v.tree_size, &hex_of_base64(&v.root));
-        assert_eq!(
-            hex::encode(leaf_hash(&leaves[v.leaf_idx])),
-            hex_of_base64(&v.leaf_hash)
-        );
+        assert_eq!(hex::encode(leaf_hash(&leaves[v.leaf_idx])), hex_of_base64(&v.leaf_hash));
     }
     let consistency = [
         include_str!("vectors/merkle/consistency/0/happy-path.json"),
@@ -138,11 +123,7 @@ fn iterative_root_equals_recursive_definition() {
     }
     let leaves: Vec<Digest256> = (0u32..70).map(|i| leaf_hash(&i.to_be_bytes())).collect();
     for size in 0..=leaves.len() {
-        assert_eq!(
-            root_from_leaf_hashes(&leaves[..size]),
-            recursive(&leaves[..size]),
-            "size {size}"
-        );
+        assert_eq!(root_from_leaf_hashes(&leaves[..size]), recursive(&leaves[..size]), "size {size}");
     }
 }
 
@@ -151,10 +132,7 @@ fn tree_head_of_lines_reads_text_and_hex_lines() {
     use wasm_core::tlog::merkle::{tree_head_of_lines, LineEncoding, MerkleError};
     let (leaves, roots) = reference_tree();
     // The reference leaves in hex, one per line; the first (empty) leaf is an empty line.
-    let hex_lines: String = leaves
-        .iter()
-        .map(|l| format!("{}\n", hex::encode(l)))
-        .collect();
+    let hex_lines: String = leaves.iter().map(|l| format!("{}\n", hex::encode(l))).collect();
     let head = tree_head_of_lines(&hex_lines, LineEncoding::Hex).expect("valid hex lines");
     assert_eq!(head.size, 8);
     assert_eq!(hex::encode(head.root), roots[8]);
@@ -162,10 +140,7 @@ fn tree_head_of_lines_reads_text_and_hex_lines() {
     let text = tree_head_of_lines("a\nb\n", LineEncoding::Text).expect("text never fails");
     assert_eq!(text.size, 2);
     assert_eq!(text.root, node_hash(&leaf_hash(b"a"), &leaf_hash(b"b")));
-    assert_eq!(
-        tree_head_of_lines("", LineEncoding::Text).map(|h| h.size),
-        Ok(0)
-    );
+    assert_eq!(tree_head_of_lines("", LineEncoding::Text).map(|h| h.size), Ok(0));
 
     let error = tree_head_of_lines("00\nzz\n", LineEncoding::Hex).expect_err("zz is not hex");
     assert_eq!(error, MerkleError::LineNotHex { line: 2 });

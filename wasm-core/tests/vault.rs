@@ -5,9 +5,7 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use wasm_core::vault::{
-    inspect, open, seal, DamageCheck, KdfParams, MasterSeed, RecordKind, VaultError,
-};
+use wasm_core::vault::{inspect, open, seal, DamageCheck, KdfParams, MasterSeed, RecordKind, VaultError};
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -20,14 +18,9 @@ fn rng(seed: u64) -> ChaCha20Rng {
 
 fn sealed_seed() -> (MasterSeed, Vec<u8>) {
     let seed = MasterSeed::generate(&mut rng(1)).expect("a seeded RNG never fails");
-    let record = seal(
-        RecordKind::MasterSeed,
-        seed.expose_bytes(),
-        PASSPHRASE,
-        KdfParams::DEFAULT,
-        &mut rng(2),
-    )
-    .expect("sealing with default parameters works");
+    let record =
+        seal(RecordKind::MasterSeed, seed.expose_bytes(), PASSPHRASE, KdfParams::DEFAULT, &mut rng(2))
+            .expect("sealing with default parameters works");
     (seed, record)
 }
 
@@ -51,53 +44,27 @@ fn with_params(record: &[u8], params: KdfParams) -> Vec<u8> {
 /// One expected outcome of opening `record` as `kind`.
 fn check(kind: RecordKind, record: &[u8], passphrase: &str, expected: Result<&[u8], VaultError>) {
     let opened = open(kind, record, passphrase);
-    assert_eq!(
-        opened.as_deref().map(Vec::as_slice).map_err(Clone::clone),
-        expected
-    );
+    assert_eq!(opened.as_deref().map(Vec::as_slice).map_err(Clone::clone), expected);
 }
 
 #[test]
 fn seal_and_open_round_trip() {
     let (seed, record) = sealed_seed();
-    check(
-        RecordKind::MasterSeed,
-        &record,
-        PASSPHRASE,
-        Ok(seed.expose_bytes()),
-    );
+    check(RecordKind::MasterSeed, &record, PASSPHRASE, Ok(seed.expose_bytes()));
     let header = inspect(RecordKind::MasterSeed, &record).expect("header is readable");
-    assert_eq!(
-        (header.kind, header.version, header.params),
-        (RecordKind::MasterSeed, 1, KdfParams::DEFAULT)
-    );
+    assert_eq!((header.kind, header.version, header.params), (RecordKind::MasterSeed, 1, KdfParams::DEFAULT));
     // A fresh salt and nonce each time: sealing twice never gives the same bytes.
-    let again = seal(
-        RecordKind::MasterSeed,
-        seed.expose_bytes(),
-        PASSPHRASE,
-        KdfParams::DEFAULT,
-        &mut rng(3),
-    )
-    .expect("sealing works");
+    let again =
+        seal(RecordKind::MasterSeed, seed.expose_bytes(), PASSPHRASE, KdfParams::DEFAULT, &mut rng(3))
+            .expect("sealing works");
     assert_ne!(again, record);
 }
 
 #[test]
 fn wrong_passphrase_is_its_own_error() {
     let (_, record) = sealed_seed();
-    check(
-        RecordKind::MasterSeed,
-        &record,
-        "correct horse battery stapler",
-        Err(VaultError::WrongPassphrase),
-    );
-    check(
-        RecordKind::MasterSeed,
-        &record,
-        "",
-        Err(VaultError::WrongPassphrase),
-    );
+    check(RecordKind::MasterSeed, &record, "correct horse battery stapler", Err(VaultError::WrongPassphrase));
+    check(RecordKind::MasterSeed, &record, "", Err(VaultError::WrongPassphrase));
 }
 
 #[test]
@@ -105,20 +72,9 @@ fn passphrase_is_unicode_normalized() {
     let seed = MasterSeed::generate(&mut rng(4)).expect("seeded RNG");
     let composed = "caf\u{e9} au lait";
     let decomposed = "cafe\u{301} au lait";
-    let record = seal(
-        RecordKind::MasterSeed,
-        seed.expose_bytes(),
-        composed,
-        KdfParams::DEFAULT,
-        &mut rng(5),
-    )
-    .expect("sealing works");
-    check(
-        RecordKind::MasterSeed,
-        &record,
-        decomposed,
-        Ok(seed.expose_bytes()),
-    );
+    let record = seal(RecordKind::MasterSeed, seed.expose_bytes(), composed, KdfParams::DEFAULT, &mut rng(5))
+        .expect("sealing works");
+    check(RecordKind::MasterSeed, &record, decomposed, Ok(seed.expose_bytes()));
 }
 
 #[test]
@@ -131,16 +87,10 @@ fn every_single_byte_flip_is_reported_as_damage() {
             RecordKind::MasterSeed,
             &damaged,
             PASSPHRASE,
-            Err(VaultError::Damaged {
-                record: RecordKind::MasterSeed,
-                check: DamageCheck::Checksum,
-            }),
+            Err(VaultError::Damaged { record: RecordKind::MasterSeed, check: DamageCheck::Checksum }),
         );
     }
-    let damaged_error = VaultError::Damaged {
-        record: RecordKind::MasterSeed,
-        check: DamageCheck::Checksum,
-    };
+    let damaged_error = VaultError::Damaged { record: RecordKind::MasterSeed, check: DamageCheck::Checksum };
     assert_eq!(
         damaged_error.to_string(),
         "the stored wallet key is damaged: its checksum does not match; restore it from your recovery phrase or a backup file"
@@ -150,56 +100,21 @@ fn every_single_byte_flip_is_reported_as_damage() {
 #[test]
 fn truncated_extended_and_foreign_records_are_damage() {
     let (_, record) = sealed_seed();
-    let damaged = |check| {
-        Err(VaultError::Damaged {
-            record: RecordKind::MasterSeed,
-            check,
-        })
-    };
-    check(
-        RecordKind::MasterSeed,
-        &record[..record.len() - 1],
-        PASSPHRASE,
-        damaged(DamageCheck::Checksum),
-    );
-    check(
-        RecordKind::MasterSeed,
-        &record[..10],
-        PASSPHRASE,
-        damaged(DamageCheck::TooShort),
-    );
-    check(
-        RecordKind::MasterSeed,
-        &[],
-        PASSPHRASE,
-        damaged(DamageCheck::TooShort),
-    );
+    let damaged = |check| Err(VaultError::Damaged { record: RecordKind::MasterSeed, check });
+    check(RecordKind::MasterSeed, &record[..record.len() - 1], PASSPHRASE, damaged(DamageCheck::Checksum));
+    check(RecordKind::MasterSeed, &record[..10], PASSPHRASE, damaged(DamageCheck::TooShort));
+    check(RecordKind::MasterSeed, &[], PASSPHRASE, damaged(DamageCheck::TooShort));
     let mut longer = record.clone();
     longer.push(0);
-    check(
-        RecordKind::MasterSeed,
-        &longer,
-        PASSPHRASE,
-        damaged(DamageCheck::Checksum),
-    );
+    check(RecordKind::MasterSeed, &longer, PASSPHRASE, damaged(DamageCheck::Checksum));
     let mut foreign = record.clone();
     foreign[..8].copy_from_slice(b"NOTASEAL");
     rechecksum(&mut foreign);
-    check(
-        RecordKind::MasterSeed,
-        &foreign,
-        PASSPHRASE,
-        damaged(DamageCheck::Magic),
-    );
+    check(RecordKind::MasterSeed, &foreign, PASSPHRASE, damaged(DamageCheck::Magic));
     let mut unknown_kdf = record.clone();
     unknown_kdf[10] = 9;
     rechecksum(&mut unknown_kdf);
-    check(
-        RecordKind::MasterSeed,
-        &unknown_kdf,
-        PASSPHRASE,
-        damaged(DamageCheck::KdfAlgorithm),
-    );
+    check(RecordKind::MasterSeed, &unknown_kdf, PASSPHRASE, damaged(DamageCheck::KdfAlgorithm));
 }
 
 #[test]
@@ -212,10 +127,7 @@ fn a_newer_format_version_is_unsupported_not_damaged() {
         RecordKind::MasterSeed,
         &newer,
         PASSPHRASE,
-        Err(VaultError::UnsupportedVersion {
-            record: RecordKind::MasterSeed,
-            found: 2,
-        }),
+        Err(VaultError::UnsupportedVersion { record: RecordKind::MasterSeed, found: 2 }),
     );
 }
 
@@ -226,10 +138,7 @@ fn record_kind_is_bound_into_the_encryption() {
         RecordKind::HealthRecords,
         &record,
         PASSPHRASE,
-        Err(VaultError::Damaged {
-            record: RecordKind::HealthRecords,
-            check: DamageCheck::Kind,
-        }),
+        Err(VaultError::Damaged { record: RecordKind::HealthRecords, check: DamageCheck::Kind }),
     );
     // Relabelled (with a valid checksum) as health records: the AEAD rejects it.
     let mut relabelled = record.clone();
@@ -239,10 +148,7 @@ fn record_kind_is_bound_into_the_encryption() {
         RecordKind::HealthRecords,
         &relabelled,
         PASSPHRASE,
-        Err(VaultError::Damaged {
-            record: RecordKind::HealthRecords,
-            check: DamageCheck::Authentication,
-        }),
+        Err(VaultError::Damaged { record: RecordKind::HealthRecords, check: DamageCheck::Authentication }),
     );
 }
 
@@ -251,48 +157,18 @@ fn weakened_parameters_are_refused_before_any_work() {
     let (seed, record) = sealed_seed();
     let floor = KdfParams::FLOOR;
     for weak in [
-        KdfParams {
-            memory_kib: floor.memory_kib - 1,
-            ..floor
-        },
-        KdfParams {
-            iterations: 1,
-            ..floor
-        },
-        KdfParams {
-            parallelism: 0,
-            ..floor
-        },
-        KdfParams {
-            memory_kib: 8,
-            iterations: 1,
-            parallelism: 1,
-        },
+        KdfParams { memory_kib: floor.memory_kib - 1, ..floor },
+        KdfParams { iterations: 1, ..floor },
+        KdfParams { parallelism: 0, ..floor },
+        KdfParams { memory_kib: 8, iterations: 1, parallelism: 1 },
     ] {
-        let expected = Err(VaultError::WeakParameters {
-            record: RecordKind::MasterSeed,
-            params: weak,
-            floor,
-        });
-        check(
-            RecordKind::MasterSeed,
-            &with_params(&record, weak),
-            PASSPHRASE,
-            expected.clone(),
-        );
-        let sealed = seal(
-            RecordKind::MasterSeed,
-            seed.expose_bytes(),
-            PASSPHRASE,
-            weak,
-            &mut rng(6),
-        );
+        let expected =
+            Err(VaultError::WeakParameters { record: RecordKind::MasterSeed, params: weak, floor });
+        check(RecordKind::MasterSeed, &with_params(&record, weak), PASSPHRASE, expected.clone());
+        let sealed = seal(RecordKind::MasterSeed, seed.expose_bytes(), PASSPHRASE, weak, &mut rng(6));
         assert_eq!(sealed.map(|_| ()), expected.map(|_: &[u8]| ()));
     }
-    let huge = KdfParams {
-        memory_kib: 4 * 1024 * 1024,
-        ..floor
-    };
+    let huge = KdfParams { memory_kib: 4 * 1024 * 1024, ..floor };
     check(
         RecordKind::MasterSeed,
         &with_params(&record, huge),
@@ -309,10 +185,7 @@ fn weakened_parameters_are_refused_before_any_work() {
 fn parameters_are_bound_into_the_key() {
     let (_, record) = sealed_seed();
     // Raising the stored cost (still valid) changes the derived key: the record no longer opens.
-    let stronger = KdfParams {
-        iterations: 3,
-        ..KdfParams::DEFAULT
-    };
+    let stronger = KdfParams { iterations: KdfParams::DEFAULT.iterations + 1, ..KdfParams::DEFAULT };
     check(
         RecordKind::MasterSeed,
         &with_params(&record, stronger),
@@ -328,14 +201,8 @@ fn secrets_never_appear_in_debug_output() {
     let seed_hex = hex::encode(seed.expose_bytes());
     let printed = format!("{seed:?} {phrase:?} {:?}", seed.root_key());
     assert!(!printed.contains(&seed_hex), "{printed}");
-    assert!(
-        !printed.contains(phrase.words().next().expect("24 words")),
-        "{printed}"
-    );
-    assert!(
-        !printed.contains(&hex::encode(seed.root_key().to_bytes())),
-        "{printed}"
-    );
+    assert!(!printed.contains(phrase.words().next().expect("24 words")), "{printed}");
+    assert!(!printed.contains(&hex::encode(seed.root_key().to_bytes())), "{printed}");
 }
 
 #[derive(Deserialize)]
@@ -359,17 +226,11 @@ struct DerivationVector {
 }
 
 fn vectors() -> VaultVectors {
-    serde_json::from_str(include_str!("vectors/vault-vectors.json"))
-        .expect("vault vectors are valid JSON")
+    serde_json::from_str(include_str!("vectors/vault-vectors.json")).expect("vault vectors are valid JSON")
 }
 
 fn seed_from_hex(hex_seed: &str) -> MasterSeed {
-    MasterSeed::from_bytes(
-        hex::decode(hex_seed)
-            .expect("hex")
-            .try_into()
-            .expect("32 bytes"),
-    )
+    MasterSeed::from_bytes(hex::decode(hex_seed).expect("hex").try_into().expect("32 bytes"))
 }
 
 #[test]
@@ -393,28 +254,19 @@ fn bad_recovery_phrases_get_distinct_errors() {
     words[6] = "zebraa";
     assert_eq!(
         MasterSeed::from_recovery_phrase(&words.join(" ")),
-        Err(VaultError::PhraseUnknownWord {
-            position: 7,
-            word: "zebraa".into()
-        })
+        Err(VaultError::PhraseUnknownWord { position: 7, word: "zebraa".into() })
     );
     let original: Vec<&str> = phrase.split(' ').collect();
     words[6] = original[6];
     words.swap(0, 1);
     if words[0] != words[1] {
-        assert_eq!(
-            MasterSeed::from_recovery_phrase(&words.join(" ")),
-            Err(VaultError::PhraseChecksum)
-        );
+        assert_eq!(MasterSeed::from_recovery_phrase(&words.join(" ")), Err(VaultError::PhraseChecksum));
     }
     assert_eq!(
         MasterSeed::from_recovery_phrase(&original[..12].join(" ")),
         Err(VaultError::PhraseLength { found: 12 })
     );
-    assert_eq!(
-        MasterSeed::from_recovery_phrase(""),
-        Err(VaultError::PhraseLength { found: 0 })
-    );
+    assert_eq!(MasterSeed::from_recovery_phrase(""), Err(VaultError::PhraseLength { found: 0 }));
 }
 
 #[test]

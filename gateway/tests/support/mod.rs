@@ -27,18 +27,10 @@ pub fn run_assent(args: &[&str], cwd: &Path, stdin: &str) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn assent");
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
+    child.stdin.take().expect("stdin is piped").write_all(stdin.as_bytes()).expect("write stdin");
     let output = child.wait_with_output().expect("wait for assent");
     Run {
-        code: output
-            .status
-            .code()
-            .expect("assent exited normally, not by a signal"),
+        code: output.status.code().expect("assent exited normally, not by a signal"),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }

@@ -54,9 +54,7 @@ pub fn root_from_leaf_hashes(leaf_hashes: &[Digest256]) -> Digest256 {
     let mut from_right = subtrees.into_iter().rev();
     match from_right.next() {
         None => empty_root(),
-        Some((rightmost, _)) => {
-            from_right.fold(rightmost, |right, (left, _)| node_hash(&left, &right))
-        }
+        Some((rightmost, _)) => from_right.fold(rightmost, |right, (left, _)| node_hash(&left, &right)),
     }
 }
 
@@ -82,7 +80,9 @@ pub struct TreeHead {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum MerkleError {
     /// A line in hexadecimal mode is not hexadecimal.
-    #[error("line {line} is not hexadecimal: write each entry as pairs of 0-9 and a-f, or read the lines as text")]
+    #[error(
+        "line {line} is not hexadecimal: write each entry as pairs of 0-9 and a-f, or read the lines as text"
+    )]
     LineNotHex {
         /// 1-based line number.
         line: usize,
@@ -102,8 +102,5 @@ pub fn tree_head_of_lines(input: &str, encoding: LineEncoding) -> Result<TreeHea
                 .map_err(|_| MerkleError::LineNotHex { line: index + 1 }),
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(TreeHead {
-        size: leaves.len() as u64,
-        root: root_from_leaf_hashes(&leaves),
-    })
+    Ok(TreeHead { size: leaves.len() as u64, root: root_from_leaf_hashes(&leaves) })
 }

@@ -60,7 +60,9 @@ pub enum VaultError {
     #[error("wrong passphrase: check it (letter case and keyboard layout) and try again")]
     WrongPassphrase,
     /// The record is damaged; nothing was changed.
-    #[error("the stored {record} is damaged: {check}; restore it from your recovery phrase or a backup file")]
+    #[error(
+        "the stored {record} is damaged: {check}; restore it from your recovery phrase or a backup file"
+    )]
     Damaged {
         /// Which record.
         record: RecordKind,
@@ -107,9 +109,7 @@ pub enum VaultError {
     #[error("the random number generator failed; try again, and if it keeps failing use another browser")]
     Random,
     /// The key derivation failed to run (for example, out of memory).
-    #[error(
-        "the key derivation could not run ({0}); close other tabs to free memory and try again"
-    )]
+    #[error("the key derivation could not run ({0}); close other tabs to free memory and try again")]
     KeyDerivation(String),
     /// A recovery phrase has the wrong number of words.
     #[error("a recovery phrase has 24 words, but this one has {found}; check for missing or extra words")]
@@ -118,7 +118,9 @@ pub enum VaultError {
         found: usize,
     },
     /// A recovery phrase word is not in the BIP39 English list.
-    #[error("word {position} of the recovery phrase, \"{word}\", is not a recovery word; check its spelling")]
+    #[error(
+        "word {position} of the recovery phrase, \"{word}\", is not a recovery word; check its spelling"
+    )]
     PhraseUnknownWord {
         /// 1-based position.
         position: usize,

@@ -107,23 +107,12 @@ pub struct KdfParams {
 
 impl KdfParams {
     /// OWASP's minimum for Argon2id: 19 MiB, two passes, one lane. Anything weaker is refused.
-    pub const FLOOR: KdfParams = KdfParams {
-        memory_kib: 19 * 1024,
-        iterations: 2,
-        parallelism: 1,
-    };
-    /// What Assent seals with.
-    pub const DEFAULT: KdfParams = KdfParams {
-        memory_kib: 19 * 1024,
-        iterations: 2,
-        parallelism: 1,
-    };
+    pub const FLOOR: KdfParams = KdfParams { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 };
+    /// What Assent seals with: RFC 9106's second recommendation (64 MiB, three passes), with one
+    /// lane because wasm runs single-threaded. Measured in BENCHMARKS.md against the unlock budget.
+    pub const DEFAULT: KdfParams = KdfParams { memory_kib: 64 * 1024, iterations: 3, parallelism: 1 };
     /// The most a record may ask for; more would exhaust a phone (a hostile backup file could).
-    pub const CEILING: KdfParams = KdfParams {
-        memory_kib: 256 * 1024,
-        iterations: 16,
-        parallelism: 4,
-    };
+    pub const CEILING: KdfParams = KdfParams { memory_kib: 256 * 1024, iterations: 16, parallelism: 4 };
 
     fn below(self, floor: KdfParams) -> bool {
         self.memory_kib < floor.memory_kib
@@ -139,18 +128,10 @@ impl KdfParams {
 
     fn check(self, record: RecordKind) -> Result<(), VaultError> {
         if self.below(Self::FLOOR) {
-            return Err(VaultError::WeakParameters {
-                record,
-                params: self,
-                floor: Self::FLOOR,
-            });
+            return Err(VaultError::WeakParameters { record, params: self, floor: Self::FLOOR });
         }
         if self.above(Self::CEILING) {
-            return Err(VaultError::ExcessiveParameters {
-                record,
-                params: self,
-                ceiling: Self::CEILING,
-            });
+            return Err(VaultError::ExcessiveParameters { record, params: self, ceiling: Self::CEILING });
         }
         Ok(())
     }
@@ -158,11 +139,7 @@ impl KdfParams {
 
 impl fmt::Display for KdfParams {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Argon2id m={} KiB, t={}, p={}",
-            self.memory_kib, self.iterations, self.parallelism
-        )
+        write!(f, "Argon2id m={} KiB, t={}, p={}", self.memory_kib, self.iterations, self.parallelism)
     }
 }
 
@@ -187,17 +164,12 @@ pub fn seal<R: TryCryptoRng + ?Sized>(
 ) -> Result<Vec<u8>, VaultError> {
     params.check(kind)?;
     if plaintext.len() > MAX_PLAINTEXT_LEN {
-        return Err(VaultError::PlaintextTooLarge {
-            len: plaintext.len(),
-            max: MAX_PLAINTEXT_LEN,
-        });
+        return Err(VaultError::PlaintextTooLarge { len: plaintext.len(), max: MAX_PLAINTEXT_LEN });
     }
     let mut salt = [0u8; SALT_LEN];
     let mut nonce = [0u8; NONCE_LEN];
-    rng.try_fill_bytes(&mut salt)
-        .map_err(|_| VaultError::Random)?;
-    rng.try_fill_bytes(&mut nonce)
-        .map_err(|_| VaultError::Random)?;
+    rng.try_fill_bytes(&mut salt).map_err(|_| VaultError::Random)?;
+    rng.try_fill_bytes(&mut nonce).map_err(|_| VaultError::Random)?;
 
     let mut record = Vec::with_capacity(MIN_RECORD_LEN + plaintext.len());
     record.extend_from_slice(MAGIC);
@@ -213,17 +185,8 @@ pub fn seal<R: TryCryptoRng + ?Sized>(
     record.extend_from_slice(&keys.check);
     let cipher = XChaCha20Poly1305::new((&*keys.encryption).into());
     let ciphertext = cipher
-        .encrypt(
-            &XNonce::from(nonce),
-            Payload {
-                msg: plaintext,
-                aad: &record[..HEADER_LEN],
-            },
-        )
-        .map_err(|_| VaultError::PlaintextTooLarge {
-            len: plaintext.len(),
-            max: MAX_PLAINTEXT_LEN,
-        })?;
+        .encrypt(&XNonce::from(nonce), Payload { msg: plaintext, aad: &record[..HEADER_LEN] })
+        .map_err(|_| VaultError::PlaintextTooLarge { len: plaintext.len(), max: MAX_PLAINTEXT_LEN })?;
     record.extend_from_slice(&ciphertext);
     let checksum = Sha256::digest(&record);
     record.extend_from_slice(&checksum);
@@ -233,10 +196,7 @@ pub fn seal<R: TryCryptoRng + ?Sized>(
 /// Reads a record's header after checking its length, checksum, magic, version and kind. Runs
 /// no key derivation, so it is cheap on hostile input.
 pub fn inspect(expected: RecordKind, record: &[u8]) -> Result<RecordHeader, VaultError> {
-    let damaged = |check| VaultError::Damaged {
-        record: expected,
-        check,
-    };
+    let damaged = |check| VaultError::Damaged { record: expected, check };
     if record.len() < MIN_RECORD_LEN {
         return Err(damaged(DamageCheck::TooShort));
     }
@@ -252,10 +212,7 @@ pub fn inspect(expected: RecordKind, record: &[u8]) -> Result<RecordHeader, Vaul
     }
     let version = body[8];
     if version != FORMAT_VERSION {
-        return Err(VaultError::UnsupportedVersion {
-            record: expected,
-            found: version,
-        });
+        return Err(VaultError::UnsupportedVersion { record: expected, found: version });
     }
     match RecordKind::from_byte(body[9]) {
         Some(kind) if kind == expected => {}
@@ -265,25 +222,13 @@ pub fn inspect(expected: RecordKind, record: &[u8]) -> Result<RecordHeader, Vaul
         return Err(damaged(DamageCheck::KdfAlgorithm));
     }
     let word = |at: usize| u32::from_be_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]);
-    let params = KdfParams {
-        memory_kib: word(11),
-        iterations: word(15),
-        parallelism: word(19),
-    };
-    Ok(RecordHeader {
-        kind: expected,
-        version,
-        params,
-    })
+    let params = KdfParams { memory_kib: word(11), iterations: word(15), parallelism: word(19) };
+    Ok(RecordHeader { kind: expected, version, params })
 }
 
 /// Opens a record of `expected` kind. Damage, version and parameters are checked before the
 /// key derivation runs; a wrong passphrase is told apart from a damaged ciphertext.
-pub fn open(
-    expected: RecordKind,
-    record: &[u8],
-    passphrase: &str,
-) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+pub fn open(expected: RecordKind, record: &[u8], passphrase: &str) -> Result<Zeroizing<Vec<u8>>, VaultError> {
     let header = inspect(expected, record)?;
     header.params.check(expected)?;
     let body = &record[..record.len() - CHECKSUM_LEN];
@@ -300,18 +245,9 @@ pub fn open(
     }
     let cipher = XChaCha20Poly1305::new((&*keys.encryption).into());
     cipher
-        .decrypt(
-            &XNonce::from(nonce),
-            Payload {
-                msg: ciphertext,
-                aad: &body[..HEADER_LEN],
-            },
-        )
+        .decrypt(&XNonce::from(nonce), Payload { msg: ciphertext, aad: &body[..HEADER_LEN] })
         .map(Zeroizing::new)
-        .map_err(|_| VaultError::Damaged {
-            record: expected,
-            check: DamageCheck::Authentication,
-        })
+        .map_err(|_| VaultError::Damaged { record: expected, check: DamageCheck::Authentication })
 }
 
 struct RecordKeys {
@@ -323,13 +259,8 @@ struct RecordKeys {
 /// decomposed accents) open the same record.
 fn derive_keys(passphrase: &str, salt: &[u8], params: KdfParams) -> Result<RecordKeys, VaultError> {
     let passphrase = Zeroizing::new(passphrase.nfc().collect::<String>());
-    let argon_params = Params::new(
-        params.memory_kib,
-        params.iterations,
-        params.parallelism,
-        Some(32),
-    )
-    .map_err(|error| VaultError::KeyDerivation(error.to_string()))?;
+    let argon_params = Params::new(params.memory_kib, params.iterations, params.parallelism, Some(32))
+        .map_err(|error| VaultError::KeyDerivation(error.to_string()))?;
     let mut master = Zeroizing::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params)
         .hash_password_into(passphrase.as_bytes(), salt, master.as_mut())

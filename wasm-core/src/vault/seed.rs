@@ -57,8 +57,7 @@ impl MasterSeed {
     /// Draws a new seed from `rng` (in the browser, `crypto.getRandomValues` via getrandom).
     pub fn generate<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Self, VaultError> {
         let mut bytes = Zeroizing::new([0u8; SEED_LEN]);
-        rng.try_fill_bytes(bytes.as_mut())
-            .map_err(|_| VaultError::Random)?;
+        rng.try_fill_bytes(bytes.as_mut()).map_err(|_| VaultError::Random)?;
         Ok(MasterSeed(*bytes))
     }
 
@@ -111,35 +110,27 @@ impl MasterSeed {
     /// Reads a 24-word phrase back into the seed. Case and extra white space are ignored; the
     /// checksum is validated and an unknown word is named.
     pub fn from_recovery_phrase(phrase: &str) -> Result<Self, VaultError> {
-        let normalized = Zeroizing::new(
-            phrase
-                .split_whitespace()
-                .map(str::to_lowercase)
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
+        let normalized =
+            Zeroizing::new(phrase.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>().join(" "));
         let count = normalized.split(' ').filter(|w| !w.is_empty()).count();
         if count != 24 {
             return Err(VaultError::PhraseLength { found: count });
         }
-        let mnemonic = bip39::Mnemonic::parse_in_normalized(bip39::Language::English, &normalized)
-            .map_err(|error| match error {
-                bip39::Error::UnknownWord(index) => VaultError::PhraseUnknownWord {
-                    position: index + 1,
-                    word: normalized
-                        .split(' ')
-                        .nth(index)
-                        .unwrap_or_default()
-                        .to_string(),
-                },
-                bip39::Error::BadWordCount(found) => VaultError::PhraseLength { found },
-                _ => VaultError::PhraseChecksum,
+        let mnemonic =
+            bip39::Mnemonic::parse_in_normalized(bip39::Language::English, &normalized).map_err(|error| {
+                match error {
+                    bip39::Error::UnknownWord(index) => VaultError::PhraseUnknownWord {
+                        position: index + 1,
+                        word: normalized.split(' ').nth(index).unwrap_or_default().to_string(),
+                    },
+                    bip39::Error::BadWordCount(found) => VaultError::PhraseLength { found },
+                    _ => VaultError::PhraseChecksum,
+                }
             })?;
         let (entropy, len) = mnemonic.to_entropy_array();
         let entropy = Zeroizing::new(entropy);
-        let bytes: [u8; SEED_LEN] = entropy[..len]
-            .try_into()
-            .map_err(|_| VaultError::PhraseLength { found: count })?;
+        let bytes: [u8; SEED_LEN] =
+            entropy[..len].try_into().map_err(|_| VaultError::PhraseLength { found: count })?;
         Ok(MasterSeed(bytes))
     }
 }
