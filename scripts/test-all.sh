@@ -17,8 +17,9 @@ cargo clippy --locked -p wasm-core -p assent-app --all-targets --target wasm32-u
 log "native tests"
 cargo test --locked --workspace --exclude assent-app
 
-log "wasm-core tests in headless Chromium"
+log "wasm tests in headless Chromium (wasm-core; the app's storage on real IndexedDB)"
 WASM_BINDGEN_USE_BROWSER=1 cargo test --locked -p wasm-core --target wasm32-unknown-unknown
+WASM_BINDGEN_USE_BROWSER=1 cargo test --locked -p assent-app --target wasm32-unknown-unknown --test '*' 
 
 "$REPO_ROOT/scripts/build-app.sh"
 log "building the gateway (release)"

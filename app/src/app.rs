@@ -7,10 +7,18 @@ use leptos_router::path;
 use crate::pages::{
     ledger::Ledger, not_found::NotFound, provider::Provider, records::Records, share::Share, wallet::Wallet,
 };
+use crate::wallet::Wallet as WalletSession;
 
 /// The whole app: header with navigation, and the routed page.
 #[component]
 pub fn App() -> impl IntoView {
+    let wallet = WalletSession::new();
+    provide_context(wallet);
+    leptos::task::spawn_local(wallet.load());
+    // Any key or pointer use keeps the wallet unlocked; a timer locks it once idle too long.
+    let _ = window_event_listener(leptos::ev::keydown, move |_| wallet.touch());
+    let _ = window_event_listener(leptos::ev::pointerdown, move |_| wallet.touch());
+    let _ = set_interval_with_handle(move || wallet.lock_if_idle(), std::time::Duration::from_secs(10));
     view! {
         <Router>
             <header class="shell-header">

@@ -1,10 +1,7 @@
 //! Entry point of the browser app: mounts the shell, nothing else.
 #![forbid(unsafe_code)]
 
-mod app;
-mod pages;
-
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(assent_app::App);
 }

@@ -319,3 +319,40 @@ fn hostile_bytes_are_refused_without_panicking() {
         }
     }
 }
+
+#[test]
+fn unlock_throttle_backs_off_after_three_failures_and_resets_on_success() {
+    use wasm_core::vault::UnlockThrottle;
+    let mut throttle = UnlockThrottle::default();
+    let t0 = 1_700_000_000_000u64;
+    for attempt in 0..2 {
+        throttle.record_failure(t0 + attempt);
+        assert_eq!(throttle.wait_ms(t0 + attempt), None, "the first failures are free");
+    }
+    throttle.record_failure(t0);
+    assert_eq!(throttle.wait_ms(t0), Some(1_000));
+    assert_eq!(throttle.wait_ms(t0 + 1_000), None);
+    throttle.record_failure(t0 + 1_000);
+    assert_eq!(throttle.wait_ms(t0 + 1_000), Some(2_000));
+    for _ in 0..40 {
+        throttle.record_failure(t0);
+    }
+    assert_eq!(throttle.wait_ms(t0), Some(5 * 60 * 1_000), "capped at five minutes");
+    throttle.record_success();
+    assert_eq!((throttle.wait_ms(t0), throttle.failures()), (None, 0));
+}
+
+#[test]
+fn idle_lock_fires_after_the_timeout_and_activity_postpones_it() {
+    use wasm_core::vault::IdleLock;
+    let t0 = 1_700_000_000_000u64;
+    let mut idle = IdleLock::new(IdleLock::DEFAULT_TIMEOUT_MS, t0);
+    assert!(!idle.should_lock(t0 + IdleLock::DEFAULT_TIMEOUT_MS - 1));
+    assert!(idle.should_lock(t0 + IdleLock::DEFAULT_TIMEOUT_MS));
+    idle.touch(t0 + 60_000);
+    assert!(!idle.should_lock(t0 + IdleLock::DEFAULT_TIMEOUT_MS));
+    idle.touch(t0); // a stale event never moves the clock back
+    assert!(idle.should_lock(t0 + 60_000 + IdleLock::DEFAULT_TIMEOUT_MS));
+    assert_eq!(IdleLock::new(1, t0).timeout_ms(), IdleLock::MIN_TIMEOUT_MS);
+    assert_eq!(IdleLock::new(u64::MAX, t0).timeout_ms(), IdleLock::MAX_TIMEOUT_MS);
+}

@@ -9,12 +9,33 @@ pub mod wallet;
 
 use leptos::prelude::*;
 
+use crate::wallet::WalletError;
+
+/// Shows a failed operation's error, in words, through an `ErrorBoundary`; shows nothing on
+/// success. It clears when the next attempt starts.
+#[component]
+fn ErrorNotice(outcome: RwSignal<Result<(), WalletError>>, test_id: &'static str) -> impl IntoView {
+    view! {
+        <ErrorBoundary fallback=move |errors| {
+            view! {
+                <p class="error" role="alert" data-testid=test_id>
+                    {move || errors.get().into_iter().map(|(_, error)| error.to_string()).collect::<Vec<_>>().join("; ")}
+                </p>
+            }
+        }>
+            // `try_get`: a queued re-render may run just after the form that owns `outcome`
+            // was removed (a successful unlock replaces it).
+            {move || outcome.try_get().unwrap_or(Ok(()))}
+        </ErrorBoundary>
+    }
+}
+
 /// The notice a page shows while its feature has not been built yet: says so plainly.
 #[component]
 fn NotYetAvailable(what: &'static str) -> impl IntoView {
     view! {
         <p class="notice" role="status">
-            "Not available yet: " {what} " This version of Assent can already compute ledger tree hashes on the Ledger page."
+            "Not available yet: " {what} " Your wallet (keys, backup and restore) is ready on the Wallet page."
         </p>
     }
 }

@@ -11,14 +11,16 @@
 
 pub mod sealed;
 mod seed;
+mod session;
 
 pub use sealed::{inspect, open, seal, KdfParams, RecordHeader, RecordKind};
 pub use seed::{MasterSeed, RecoveryPhrase, SEED_LEN};
+pub use session::{IdleLock, UnlockThrottle};
 
 use core::fmt;
 
 /// The check that found a sealed record damaged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DamageCheck {
     /// Shorter than the smallest possible record.
     TooShort,
@@ -54,7 +56,8 @@ impl fmt::Display for DamageCheck {
 }
 
 /// Everything that can go wrong in the vault. Messages say what happened and what to do.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// Serializable, so a worker running the key derivation can hand the exact error back.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum VaultError {
     /// The passphrase does not open this record.
     #[error("wrong passphrase: check it (letter case and keyboard layout) and try again")]

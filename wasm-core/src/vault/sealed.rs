@@ -54,7 +54,7 @@ const KEY_CHECK_INFO: &[u8] = b"assent/v1/vault/key-check";
 
 /// What a sealed record holds. The kind is bound into the AEAD, so one kind can never be
 /// opened as another.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum RecordKind {
     /// The master seed (the wallet's keys). Its sealed form is also the backup file.
@@ -66,7 +66,8 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
-    const fn to_byte(self) -> u8 {
+    /// The kind's byte in the record format.
+    pub const fn to_byte(self) -> u8 {
         match self {
             RecordKind::MasterSeed => 1,
             RecordKind::HealthRecords => 2,
@@ -74,7 +75,8 @@ impl RecordKind {
         }
     }
 
-    fn from_byte(byte: u8) -> Option<Self> {
+    /// The kind a format byte stands for.
+    pub fn from_byte(byte: u8) -> Option<Self> {
         match byte {
             1 => Some(RecordKind::MasterSeed),
             2 => Some(RecordKind::HealthRecords),
@@ -95,7 +97,7 @@ impl fmt::Display for RecordKind {
 }
 
 /// Argon2id cost parameters, stored in each record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KdfParams {
     /// Memory in KiB.
     pub memory_kib: u32,

@@ -1,0 +1,12 @@
+//! The Assent browser app: the patient's wallet and the provider's page, a leptos
+//! client-side-rendered UI over `wasm-core`.
+#![forbid(unsafe_code)]
+
+mod app;
+mod browser;
+mod pages;
+pub mod storage;
+mod vault_worker;
+mod wallet;
+
+pub use app::App;

@@ -1,0 +1,347 @@
+//! The wallet session: what is stored, whether it is unlocked, and the operations on it. The
+//! master seed lives only in memory while unlocked and is zeroized when the wallet locks.
+
+use leptos::prelude::*;
+use wasm_core::vault::{self, IdleLock, MasterSeed, RecordKind, UnlockThrottle, VaultError, SEED_LEN};
+
+use crate::browser;
+use crate::storage::{StorageError, Store, IDLE_MINUTES_KEY, MASTER_SEED_KEY};
+use crate::vault_worker::{self, WorkerError};
+
+/// Where the wallet stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WalletStatus {
+    /// Reading storage.
+    Loading,
+    /// No wallet yet on this device.
+    Empty,
+    /// A wallet is stored and locked.
+    Locked,
+    /// Unlocked: the keys are in memory.
+    Unlocked,
+    /// The stored wallet is damaged; the message says how.
+    Damaged(String),
+    /// Storage cannot be used; the message says why and what to do.
+    Unavailable(String),
+}
+
+/// Why a wallet operation failed. Messages say what to do.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WalletError {
+    /// From the vault.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    /// From storage.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Too many wrong passphrases.
+    #[error("too many wrong passphrases: wait {seconds} seconds, then try again")]
+    Throttled {
+        /// Seconds to wait.
+        seconds: u64,
+    },
+    /// The two passphrase fields differ.
+    #[error("the two passphrases differ; type the same passphrase in both fields")]
+    PassphraseMismatch,
+    /// The passphrase is too easy to guess.
+    #[error("this passphrase is too easy to guess{reason}; use four or more unrelated words")]
+    WeakPassphrase {
+        /// The estimator's warning, if any, starting with ": ".
+        reason: String,
+    },
+    /// A confirmation word is wrong.
+    #[error("word {position} does not match your recovery phrase; check the copy you wrote down")]
+    ConfirmationMismatch {
+        /// 1-based position.
+        position: usize,
+    },
+    /// No backup file chosen.
+    #[error("choose your backup file first")]
+    NoFile,
+    /// The file could not be read.
+    #[error("the browser could not read that file ({0}); choose it again")]
+    FileRead(String),
+    /// The wallet is locked.
+    #[error("your wallet is locked; unlock it first")]
+    Locked,
+    /// A download failed.
+    #[error("the browser did not start the download ({0}); try again")]
+    Download(String),
+    /// The vault worker failed.
+    #[error("the wallet's background worker failed ({0}); reload the page and try again")]
+    Worker(String),
+}
+
+impl From<WorkerError> for WalletError {
+    fn from(error: WorkerError) -> Self {
+        match error {
+            WorkerError::Vault(vault_error) => WalletError::Vault(vault_error),
+            WorkerError::Worker(message) => WalletError::Worker(message),
+        }
+    }
+}
+
+/// The wallet session, shared through the context.
+#[derive(Clone, Copy)]
+pub struct Wallet {
+    /// Where the wallet stands.
+    pub status: RwSignal<WalletStatus>,
+    /// The root public key (hex) while unlocked.
+    pub public_key: RwSignal<Option<String>>,
+    /// A progress message while a long step runs.
+    pub busy: RwSignal<Option<&'static str>>,
+    /// Minutes of inactivity before the wallet locks.
+    pub idle_minutes: RwSignal<u64>,
+    seed: StoredValue<Option<MasterSeed>>,
+    stored: StoredValue<Option<Vec<u8>>>,
+    store: StoredValue<Option<Store>, LocalStorage>,
+    throttle: StoredValue<UnlockThrottle>,
+    idle: StoredValue<IdleLock>,
+}
+
+/// Minimum zxcvbn score (0–4) for a new passphrase.
+const MIN_PASSPHRASE_SCORE: u8 = 3;
+
+/// Checks a new passphrase: both fields equal, and strong enough (zxcvbn, in the worker).
+pub async fn check_new_passphrase(passphrase: &str, confirmation: &str) -> Result<(), WalletError> {
+    if passphrase != confirmation {
+        return Err(WalletError::PassphraseMismatch);
+    }
+    let estimate = vault_worker::strength(passphrase).await?;
+    if estimate.score < MIN_PASSPHRASE_SCORE {
+        let warning = estimate.warning.trim_end_matches('.').to_lowercase();
+        let reason = if warning.is_empty() { String::new() } else { format!(": {warning}") };
+        return Err(WalletError::WeakPassphrase { reason });
+    }
+    Ok(())
+}
+
+impl Wallet {
+    /// A session that has not read storage yet.
+    pub fn new() -> Self {
+        let now = browser::now_ms();
+        Wallet {
+            status: RwSignal::new(WalletStatus::Loading),
+            public_key: RwSignal::new(None),
+            busy: RwSignal::new(None),
+            idle_minutes: RwSignal::new(IdleLock::DEFAULT_TIMEOUT_MS / 60_000),
+            seed: StoredValue::new(None),
+            stored: StoredValue::new(None),
+            store: StoredValue::new_local(None),
+            throttle: StoredValue::new(UnlockThrottle::default()),
+            idle: StoredValue::new(IdleLock::new(IdleLock::DEFAULT_TIMEOUT_MS, now)),
+        }
+    }
+
+    /// Reads storage and settles the status.
+    pub async fn load(self) {
+        let outcome = async {
+            let store = Store::open().await?;
+            self.store.set_value(Some(store.clone()));
+            if let Some(text) = store.get(IDLE_MINUTES_KEY).await? {
+                if let Some(minutes) = String::from_utf8(text).ok().and_then(|t| t.parse::<u64>().ok()) {
+                    self.apply_idle_minutes(minutes);
+                }
+            }
+            store.get(MASTER_SEED_KEY).await
+        }
+        .await;
+        match outcome {
+            Err(error) => self.status.set(WalletStatus::Unavailable(error.to_string())),
+            Ok(None) => self.status.set(WalletStatus::Empty),
+            Ok(Some(bytes)) => {
+                let status = match vault::inspect(RecordKind::MasterSeed, &bytes) {
+                    Ok(_) => WalletStatus::Locked,
+                    Err(error) => WalletStatus::Damaged(error.to_string()),
+                };
+                self.stored.set_value(Some(bytes));
+                self.status.set(status);
+            }
+        }
+    }
+
+    fn store(self) -> Result<Store, WalletError> {
+        self.store.get_value().ok_or(WalletError::Storage(StorageError::Unavailable))
+    }
+
+    /// Shows a progress message while a long step (in the worker) runs.
+    async fn with_progress<T>(self, message: &'static str, work: impl std::future::Future<Output = T>) -> T {
+        self.busy.set(Some(message));
+        let result = work.await;
+        self.busy.set(None);
+        result
+    }
+
+    /// Seals `seed` under `passphrase` and stores it, replacing (and archiving) whatever the
+    /// store held when this tab last read it.
+    async fn save(self, seed: &MasterSeed, passphrase: &str) -> Result<(), WalletError> {
+        let sealed = self
+            .with_progress(
+                "Sealing your wallet key…",
+                vault_worker::seal(RecordKind::MasterSeed, seed.expose_bytes(), passphrase),
+            )
+            .await?;
+        self.put(sealed).await?;
+        Ok(())
+    }
+
+    async fn put(self, sealed: Vec<u8>) -> Result<(), WalletError> {
+        let expected = self.stored.get_value();
+        self.store()?
+            .compare_and_put(MASTER_SEED_KEY, expected.as_deref(), &sealed, browser::now_ms())
+            .await?;
+        self.stored.set_value(Some(sealed));
+        Ok(())
+    }
+
+    fn settle_unlocked(self, seed: MasterSeed) {
+        self.public_key.set(Some(hex::encode(seed.root_key().verifying_key().as_bytes())));
+        self.seed.set_value(Some(seed));
+        self.idle.update_value(|idle| idle.touch(browser::now_ms()));
+        // Setting an equal status would rebuild the unlocked page under the user's hands.
+        if self.status.get_untracked() != WalletStatus::Unlocked {
+            self.status.set(WalletStatus::Unlocked);
+        }
+    }
+
+    /// Stores a new wallet made during onboarding and unlocks it.
+    pub async fn create(self, seed: MasterSeed, passphrase: &str) -> Result<(), WalletError> {
+        self.save(&seed, passphrase).await?;
+        self.settle_unlocked(seed);
+        Ok(())
+    }
+
+    /// Opens the stored wallet with `passphrase`, subject to the back-off.
+    pub async fn unlock(self, passphrase: &str) -> Result<(), WalletError> {
+        if let Some(wait) = self.throttle.get_value().wait_ms(browser::now_ms()) {
+            return Err(WalletError::Throttled { seconds: wait.div_ceil(1_000) });
+        }
+        let stored = self.stored.get_value().ok_or(WalletError::Locked)?;
+        let opened = self
+            .with_progress("Unlocking…", vault_worker::open(RecordKind::MasterSeed, &stored, passphrase))
+            .await;
+        match opened {
+            Ok(plaintext) => {
+                self.throttle.update_value(UnlockThrottle::record_success);
+                self.settle_unlocked(seed_from_plaintext(&plaintext)?);
+                Ok(())
+            }
+            Err(WorkerError::Vault(VaultError::WrongPassphrase)) => {
+                self.throttle.update_value(|t| t.record_failure(browser::now_ms()));
+                Err(VaultError::WrongPassphrase.into())
+            }
+            Err(WorkerError::Vault(damage @ VaultError::Damaged { .. })) => {
+                self.status.set(WalletStatus::Damaged(damage.to_string()));
+                Err(damage.into())
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Forgets the keys in memory.
+    pub fn lock(self) {
+        self.seed.set_value(None);
+        self.public_key.set(None);
+        if self.status.get_untracked() == WalletStatus::Unlocked {
+            self.status.set(WalletStatus::Locked);
+        }
+    }
+
+    /// Re-seals the wallet under a new passphrase, after checking the current one.
+    pub async fn change_passphrase(self, current: &str, new: &str, confirm: &str) -> Result<(), WalletError> {
+        check_new_passphrase(new, confirm).await?;
+        let stored = self.stored.get_value().ok_or(WalletError::Locked)?;
+        let plaintext = self
+            .with_progress(
+                "Checking your current passphrase…",
+                vault_worker::open(RecordKind::MasterSeed, &stored, current),
+            )
+            .await?;
+        let seed = seed_from_plaintext(&plaintext)?;
+        self.save(&seed, new).await?;
+        self.settle_unlocked(seed);
+        Ok(())
+    }
+
+    /// Restores from a 24-word phrase, sealing under a new passphrase.
+    pub async fn restore_from_phrase(
+        self,
+        phrase: &str,
+        passphrase: &str,
+        confirm: &str,
+    ) -> Result<(), WalletError> {
+        let seed = MasterSeed::from_recovery_phrase(phrase)?;
+        check_new_passphrase(passphrase, confirm).await?;
+        self.save(&seed, passphrase).await?;
+        self.settle_unlocked(seed);
+        Ok(())
+    }
+
+    /// Restores from a backup file (a sealed wallet key) and the passphrase it was sealed with.
+    pub async fn restore_from_backup(self, backup: Vec<u8>, passphrase: &str) -> Result<(), WalletError> {
+        let plaintext = self
+            .with_progress(
+                "Opening your backup…",
+                vault_worker::open(RecordKind::MasterSeed, &backup, passphrase),
+            )
+            .await?;
+        let seed = seed_from_plaintext(&plaintext)?;
+        self.put(backup).await?;
+        self.settle_unlocked(seed);
+        Ok(())
+    }
+
+    /// Offers the stored record as a download: the backup file when sound, the damaged bytes
+    /// when not.
+    pub fn download_stored(self, file_name: &str) -> Result<(), WalletError> {
+        let bytes = self.stored.get_value().ok_or(WalletError::Locked)?;
+        browser::download(&bytes, file_name).map_err(WalletError::Download)
+    }
+
+    /// Records activity (keeps the wallet unlocked).
+    pub fn touch(self) {
+        self.idle.update_value(|idle| idle.touch(browser::now_ms()));
+    }
+
+    /// Locks the wallet if it has been idle too long.
+    pub fn lock_if_idle(self) {
+        if self.status.get_untracked() == WalletStatus::Unlocked
+            && self.idle.with_value(|idle| idle.should_lock(browser::now_ms()))
+        {
+            self.lock();
+        }
+    }
+
+    fn apply_idle_minutes(self, minutes: u64) -> u64 {
+        let timeout = IdleLock::clamp(minutes.saturating_mul(60_000));
+        self.idle.set_value(IdleLock::new(timeout, browser::now_ms()));
+        self.idle_minutes.set(timeout / 60_000);
+        timeout / 60_000
+    }
+
+    /// Sets and stores the idle time before locking.
+    pub async fn set_idle_minutes(self, minutes: u64) -> Result<(), WalletError> {
+        let applied = self.apply_idle_minutes(minutes);
+        let store = self.store()?;
+        let current = store.get(IDLE_MINUTES_KEY).await?;
+        store
+            .compare_and_put(
+                IDLE_MINUTES_KEY,
+                current.as_deref(),
+                applied.to_string().as_bytes(),
+                browser::now_ms(),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+fn seed_from_plaintext(plaintext: &[u8]) -> Result<MasterSeed, WalletError> {
+    let bytes: [u8; SEED_LEN] = plaintext.try_into().map_err(|_| {
+        WalletError::Vault(VaultError::Damaged {
+            record: RecordKind::MasterSeed,
+            check: vault::DamageCheck::Contents,
+        })
+    })?;
+    Ok(MasterSeed::from_bytes(bytes))
+}

@@ -1,0 +1,20 @@
+// Runs the vault worker module (app/src/bin/assent-vault-worker.rs) in a Web Worker, so key
+// derivation never freezes the page. Messages: {id, op, args} in; {id, ok} or {id, error} out.
+import init, * as vault from "/assent-vault-worker.js";
+
+const ready = init({ module_or_path: "/assent-vault-worker_bg.wasm" });
+const operations = {
+  seal: vault.seal_record,
+  open: vault.open_record,
+  strength: vault.passphrase_strength,
+};
+
+self.onmessage = async ({ data: { id, op, args } }) => {
+  try {
+    await ready;
+    const ok = operations[op](...args);
+    self.postMessage({ id, ok });
+  } catch (error) {
+    self.postMessage({ id, error: typeof error === "string" ? error : `worker: ${error}` });
+  }
+};

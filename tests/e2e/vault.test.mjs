@@ -1,0 +1,187 @@
+// The wallet vault end to end in Chromium: create, reload and unlock (wrong passphrase first),
+// export the backup, clear the site's data, restore from the backup, restore from the phrase,
+// and a damaged stored record that is kept, exported and replaced without loss.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gotoApp, openPage, screenshot, startGateway } from "./harness.mjs";
+
+const PASSPHRASE = "tangerine orbit velvet quarry lantern";
+const NEW_PASSPHRASE = "marble harbor pickle sunrise kettle";
+
+let gateway;
+before(async () => {
+  gateway = await startGateway();
+});
+after(async () => {
+  await gateway?.stop();
+});
+
+/** Clears everything the site stored (IndexedDB included), as "clear site data" does. */
+async function clearSiteData(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Storage.clearDataForOrigin", { origin: new URL(gateway.url).origin, storageTypes: "all" });
+  await cdp.detach();
+}
+
+async function publicKey(page) {
+  const key = page.getByTestId("root-public-key");
+  await key.waitFor({ timeout: 30_000 });
+  const text = (await key.textContent()).trim();
+  assert.match(text, /^[0-9a-f]{64}$/);
+  return text;
+}
+
+/** Fills a new-passphrase pair inside `scope`. */
+async function fillNewPassphrase(scope, passphrase) {
+  await scope.getByLabel("New passphrase", { exact: true }).fill(passphrase);
+  await scope.getByLabel("Type the new passphrase again").fill(passphrase);
+}
+
+async function restoreFromPhrase(page, words, passphrase) {
+  const restore = page.getByRole("region", { name: "Restore a wallet" });
+  await restore.getByText("From your recovery phrase").click();
+  await restore.getByLabel("Your 24 recovery words, in order").fill(words.join(" "));
+  await fillNewPassphrase(restore, passphrase);
+  await restore.getByRole("button", { name: "Restore from phrase" }).click();
+}
+
+async function createWallet(page) {
+  const create = page.getByRole("region", { name: "Create a wallet" });
+  await fillNewPassphrase(create, "password123");
+  await page.getByRole("button", { name: "Continue" }).click();
+  assert.match(await page.getByTestId("create-error").textContent(), /too easy to guess/);
+
+  await fillNewPassphrase(create, PASSPHRASE);
+  await create.getByTestId("passphrase-strength").filter({ hasText: /Strength: (strong|very strong)/ }).waitFor();
+  await page.getByRole("button", { name: "Continue" }).click();
+  const words = await page.getByTestId("recovery-phrase").locator("li").allTextContents();
+  assert.equal(words.length, 24);
+  await page.getByRole("button", { name: "I have written them down" }).click();
+
+  const labels = await page.locator("label[for^=confirm-word-]").allTextContents();
+  assert.equal(labels.length, 3);
+  const positions = labels.map((label) => Number(label.replace("Word ", "")));
+  // A wrong word is caught and names its position.
+  await page.getByLabel(labels[0], { exact: true }).fill("wrong");
+  await page.getByLabel(labels[1], { exact: true }).fill(words[positions[1] - 1]);
+  await page.getByLabel(labels[2], { exact: true }).fill(words[positions[2] - 1]);
+  await page.getByRole("button", { name: "Create my wallet" }).click();
+  assert.match(await page.getByTestId("create-error").textContent(), new RegExp(`word ${positions[0]} does not match`));
+  await page.getByLabel(labels[0], { exact: true }).fill(words[positions[0] - 1].toUpperCase());
+  await page.getByRole("button", { name: "Create my wallet" }).click();
+  return { words, key: await publicKey(page) };
+}
+
+test("create, unlock, back up, clear, restore from backup and from phrase: always the same key", async () => {
+  const { browser, page, problems } = await openPage(gateway.url);
+  try {
+    await gotoApp(page, gateway.url, problems);
+    const { words, key } = await createWallet(page);
+    await screenshot(page, "wallet-unlocked");
+
+    // 2. Reload: locked. A wrong passphrase is refused, the right one gives the same key.
+    await page.reload();
+    await page.getByLabel("Passphrase", { exact: true }).fill("not my passphrase");
+    await page.getByRole("button", { name: "Unlock" }).click();
+    assert.match(await page.getByTestId("unlock-error").textContent(), /wrong passphrase/);
+    await page.getByLabel("Passphrase", { exact: true }).fill(PASSPHRASE);
+    await page.getByRole("button", { name: "Unlock" }).click();
+    assert.equal(await publicKey(page), key);
+
+    // 3. Export the backup file.
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download backup file" }).click(),
+    ]);
+    const backupPath = join(mkdtempSync(join(tmpdir(), "assent-backup-")), download.suggestedFilename());
+    await download.saveAs(backupPath);
+    assert.equal(readFileSync(backupPath).subarray(0, 8).toString(), "ASNTSEAL");
+
+    // 4. Clear the site's data: the wallet is gone from this browser.
+    await clearSiteData(page);
+    await page.reload();
+    await page.getByRole("heading", { name: "Create a wallet" }).waitFor();
+
+    // 5. Restore from the backup file.
+    await page.getByText("From a backup file").click();
+    await page.locator("#backup-file").setInputFiles(backupPath);
+    await page.getByLabel("The passphrase of that backup").fill(NEW_PASSPHRASE);
+    await page.getByRole("button", { name: "Restore from backup" }).click();
+    assert.match(await page.getByTestId("restore-backup-error").textContent(), /wrong passphrase/);
+    await page.getByLabel("The passphrase of that backup").fill(PASSPHRASE);
+    await page.getByRole("button", { name: "Restore from backup" }).click();
+    assert.equal(await publicKey(page), key);
+
+    // 6. Clear again, and restore from the recovery phrase with a new passphrase.
+    await clearSiteData(page);
+    await page.reload();
+    await restoreFromPhrase(page, words, NEW_PASSPHRASE);
+    assert.equal(await publicKey(page), key);
+    await page.reload();
+    await page.getByLabel("Passphrase", { exact: true }).fill(NEW_PASSPHRASE);
+    await page.getByRole("button", { name: "Unlock" }).click();
+    assert.equal(await publicKey(page), key);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("a damaged stored wallet is reported, kept, exportable, and replaced only by a restore", async () => {
+  const { browser, page, problems } = await openPage(gateway.url);
+  try {
+    await gotoApp(page, gateway.url, problems);
+    const { words, key } = await createWallet(page);
+
+    // Flip one byte of the stored record, behind the app's back.
+    await page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const open = indexedDB.open("assent");
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const store = open.result.transaction("records", "readwrite").objectStore("records");
+            const get = store.get("vault/master-seed");
+            get.onsuccess = () => {
+              const bytes = new Uint8Array(get.result);
+              bytes[40] ^= 0xff;
+              store.put(bytes, "vault/master-seed").onsuccess = () => resolve();
+            };
+          };
+        }),
+    );
+    await page.reload();
+    const message = page.getByTestId("damaged-message");
+    await message.waitFor();
+    assert.match(await message.textContent(), /damaged: its checksum does not match/);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download the damaged data" }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), "assent-damaged-wallet.bin");
+    await screenshot(page, "wallet-damaged");
+
+    await restoreFromPhrase(page, words, PASSPHRASE);
+    assert.equal(await publicKey(page), key);
+
+    // The damaged bytes were archived, not overwritten.
+    const archived = await page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const open = indexedDB.open("assent");
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const keys = open.result.transaction("records").objectStore("records").getAllKeys();
+            keys.onsuccess = () => resolve(keys.result.filter((k) => k.startsWith("archive/vault/master-seed/")));
+          };
+        }),
+    );
+    assert.equal(archived.length, 1);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
