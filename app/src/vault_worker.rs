@@ -80,6 +80,12 @@ fn connection() -> Result<Rc<Connection>, WorkerError> {
     Ok(connection)
 }
 
+/// Starts the worker now, so its module is loaded by the time the patient submits a
+/// passphrase. Failing here is harmless: the first call reports the error.
+pub fn prepare() {
+    let _ = connection();
+}
+
 async fn call(op: &str, args: Array) -> Result<JsValue, WorkerError> {
     let connection = connection()?;
     let id = connection.next_id.get();

@@ -62,6 +62,7 @@ fn NewPassphrase(
     confirmation: RwSignal<String>,
     id_prefix: &'static str,
 ) -> impl IntoView {
+    vault_worker::prepare();
     let estimate = LocalResource::new(move || {
         let text = passphrase.get();
         async move {
@@ -201,6 +202,7 @@ fn confirmation_positions() -> Result<Vec<usize>, WalletError> {
 #[component]
 fn Unlock() -> impl IntoView {
     let wallet = expect_context::<Wallet>();
+    vault_worker::prepare();
     let passphrase = RwSignal::new(String::new());
     let outcome = RwSignal::new(Ok(()));
     let submit = move |event: leptos::ev::SubmitEvent| {
