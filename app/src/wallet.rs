@@ -35,7 +35,7 @@ pub enum WalletError {
     #[error(transparent)]
     Storage(#[from] StorageError),
     /// Too many wrong passphrases.
-    #[error("too many wrong passphrases: wait {seconds} seconds, then try again")]
+    #[error("too many wrong passphrases: wait {seconds} s, then try again")]
     Throttled {
         /// Seconds to wait.
         seconds: u64,

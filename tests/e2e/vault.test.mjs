@@ -185,3 +185,35 @@ test("a damaged stored wallet is reported, kept, exportable, and replaced only b
     await browser.close();
   }
 });
+
+test("repeated wrong passphrases back off, and an idle wallet locks itself", async () => {
+  const { browser, page, problems } = await openPage(gateway.url);
+  try {
+    await page.clock.install();
+    await gotoApp(page, gateway.url, problems);
+    const { key } = await createWallet(page);
+
+    // Idle for the default five minutes: the wallet locks and forgets its keys.
+    await page.clock.fastForward("04:30");
+    await page.getByTestId("root-public-key").waitFor();
+    await page.clock.fastForward("00:45");
+    await page.getByRole("heading", { name: "Unlock your wallet" }).waitFor();
+
+    // Three wrong passphrases are free; then the wallet asks to wait before the next try.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await page.getByLabel("Passphrase", { exact: true }).fill(`wrong ${attempt}`);
+      await page.getByRole("button", { name: "Unlock" }).click();
+      await page.getByTestId("unlock-error").filter({ hasText: "wrong passphrase" }).waitFor();
+    }
+    await page.getByLabel("Passphrase", { exact: true }).fill(PASSPHRASE);
+    await page.getByRole("button", { name: "Unlock" }).click();
+    await page.getByTestId("unlock-error").filter({ hasText: /too many wrong passphrases: wait 1 s, then try again/ }).waitFor();
+    await page.clock.fastForward("00:02");
+    await page.getByLabel("Passphrase", { exact: true }).fill(PASSPHRASE);
+    await page.getByRole("button", { name: "Unlock" }).click();
+    assert.equal(await publicKey(page), key);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
