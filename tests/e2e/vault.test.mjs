@@ -186,7 +186,7 @@ test("a damaged stored wallet is reported, kept, exportable, and replaced only b
   }
 });
 
-test("repeated wrong passphrases back off, and an idle wallet locks itself", async () => {
+test("repeated wrong passphrases back off, an idle wallet locks itself, and the passphrase can be changed", async () => {
   const { browser, page, problems } = await openPage(gateway.url);
   try {
     await page.clock.install();
@@ -210,6 +210,23 @@ test("repeated wrong passphrases back off, and an idle wallet locks itself", asy
     await page.getByTestId("unlock-error").filter({ hasText: /too many wrong passphrases: wait 1 s, then try again/ }).waitFor();
     await page.clock.fastForward("00:02");
     await page.getByLabel("Passphrase", { exact: true }).fill(PASSPHRASE);
+    await page.getByRole("button", { name: "Unlock" }).click();
+    assert.equal(await publicKey(page), key);
+
+    // Change the passphrase: the old one stops working, the new one opens the same key.
+    const change = page.getByRole("region", { name: "Change passphrase" });
+    await change.getByLabel("Current passphrase").fill("not the current one");
+    await fillNewPassphrase(change, NEW_PASSPHRASE);
+    await change.getByRole("button", { name: "Change passphrase" }).click();
+    await page.getByTestId("change-error").filter({ hasText: "wrong passphrase" }).waitFor();
+    await change.getByLabel("Current passphrase").fill(PASSPHRASE);
+    await change.getByRole("button", { name: "Change passphrase" }).click();
+    await page.getByTestId("passphrase-changed").waitFor();
+    await page.getByRole("button", { name: "Lock now" }).click();
+    await page.getByLabel("Passphrase", { exact: true }).fill(PASSPHRASE);
+    await page.getByRole("button", { name: "Unlock" }).click();
+    await page.getByTestId("unlock-error").filter({ hasText: "wrong passphrase" }).waitFor();
+    await page.getByLabel("Passphrase", { exact: true }).fill(NEW_PASSPHRASE);
     await page.getByRole("button", { name: "Unlock" }).click();
     assert.equal(await publicKey(page), key);
     assert.deepEqual(problems, []);
