@@ -5,12 +5,14 @@
 //! the native tools run exactly the same code on exactly the same inputs.
 //!
 //! Modules follow the specs they implement:
+//! - [`consent`]: consent grants (COSE_Sign1 over deterministic CBOR), their verdict and commitment;
 //! - [`hash`]: domain-separated SHA-256, so a hash made for one purpose is never valid for another;
 //! - [`tlog`]: the transparency log (RFC 6962 Merkle hashing; C2SP formats as they land);
 //! - [`vault`]: the master seed, pairwise keys, recovery phrase and sealed records.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod consent;
 pub mod hash;
 pub mod tlog;
 pub mod vault;

@@ -1,0 +1,407 @@
+//! The grant: claims, CBOR encoding, COSE_Sign1 signing, strict decoding and the verdict.
+//!
+//! Claims are a CBOR map with small integer keys, written in key order with minimal-length
+//! integers, so one set of claims has exactly one encoding:
+//!
+//! | key | claim | CBOR type |
+//! |---|---|---|
+//! | 1 | id (random, 128 bits) | bstr 16 |
+//! | 2 | issuer: the patient's pairwise Ed25519 public key | bstr 32 |
+//! | 3 | audience: the provider's Ed25519 public key | bstr 32 |
+//! | 4 | SMART v2 scopes | array of tstr |
+//! | 5 | purpose (HL7 PurposeOfUse code) | tstr |
+//! | 6, 7, 8 | `iat`, `nbf`, `exp` (Unix seconds) | uint |
+//! | 9 | log origin | tstr |
+//! | 10 | salt (random, 128 bits) | bstr 16 |
+//!
+//! A decoder re-encodes what it read and refuses anything that differs from the input, so a
+//! grant re-encoded after signing is never accepted, even if its signature happened to verify.
+
+use coset::cbor::value::Value;
+use coset::{iana, CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder};
+use ed25519_dalek::{Signer, SigningKey};
+use rand_core::TryCryptoRng;
+
+use super::{verify_ed25519, ConsentError, Purpose, Scope};
+use crate::hash::{tagged_hash, Digest256, Domain};
+
+/// Largest grant (COSE bytes) accepted; Assent's grants are a few hundred bytes.
+pub const MAX_GRANT_BYTES: usize = 2048;
+const MAX_SCOPES: usize = 32;
+const MAX_ORIGIN_LEN: usize = 256;
+
+/// What a grant says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantClaims {
+    /// Random id.
+    pub id: [u8; 16],
+    /// The patient's pairwise public key for this provider.
+    pub issuer: [u8; 32],
+    /// The provider's public key.
+    pub audience: [u8; 32],
+    /// What may be read.
+    pub scopes: Vec<Scope>,
+    /// Why.
+    pub purpose: Purpose,
+    /// When it was signed (Unix seconds).
+    pub issued_at: u64,
+    /// Valid from (inclusive).
+    pub not_before: u64,
+    /// Valid until (exclusive): at `expires_at` the grant has expired.
+    pub expires_at: u64,
+    /// The transparency log it is committed to.
+    pub log_origin: String,
+    /// Random salt of the log commitment.
+    pub salt: [u8; 16],
+}
+
+/// A grant to be signed: what the patient chose.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantDraft {
+    /// The provider's public key.
+    pub audience: [u8; 32],
+    /// SMART v2 scopes, validated when signing.
+    pub scopes: Vec<String>,
+    /// HL7 PurposeOfUse code.
+    pub purpose: String,
+    /// Valid from (Unix seconds).
+    pub not_before: u64,
+    /// Valid until (Unix seconds, exclusive).
+    pub expires_at: u64,
+    /// The log origin, e.g. `assent.example/log`.
+    pub log_origin: String,
+}
+
+/// A signed grant: its claims and its exact bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedGrant {
+    claims: GrantClaims,
+    bytes: Vec<u8>,
+}
+
+impl GrantDraft {
+    /// Validates the draft and signs it with the patient's pairwise key at time `now`.
+    pub fn sign<R: TryCryptoRng + ?Sized>(
+        self,
+        issuer: &SigningKey,
+        now: u64,
+        rng: &mut R,
+    ) -> Result<SignedGrant, ConsentError> {
+        if self.scopes.is_empty() {
+            return Err(ConsentError::NoScopes);
+        }
+        if self.scopes.len() > MAX_SCOPES {
+            return Err(ConsentError::Claims(format!("more than {MAX_SCOPES} scopes")));
+        }
+        let scopes = self
+            .scopes
+            .iter()
+            .map(|s| Scope::parse(s).ok_or_else(|| ConsentError::Scope(s.clone())))
+            .collect::<Result<Vec<_>, _>>()?;
+        let purpose = Purpose::from_code(&self.purpose).ok_or(ConsentError::Purpose(self.purpose))?;
+        if self.expires_at <= self.not_before {
+            return Err(ConsentError::Window);
+        }
+        if self.log_origin.is_empty() || self.log_origin.len() > MAX_ORIGIN_LEN {
+            return Err(ConsentError::Claims("the log origin must be 1 to 256 characters".into()));
+        }
+        let mut id = [0u8; 16];
+        let mut salt = [0u8; 16];
+        rng.try_fill_bytes(&mut id).map_err(|_| ConsentError::Random)?;
+        rng.try_fill_bytes(&mut salt).map_err(|_| ConsentError::Random)?;
+        let claims = GrantClaims {
+            id,
+            issuer: issuer.verifying_key().to_bytes(),
+            audience: self.audience,
+            scopes,
+            purpose,
+            issued_at: now,
+            not_before: self.not_before,
+            expires_at: self.expires_at,
+            log_origin: self.log_origin,
+            salt,
+        };
+        let payload = encode_claims(&claims)?;
+        let sign1 = CoseSign1Builder::new()
+            .protected(HeaderBuilder::new().algorithm(iana::Algorithm::EdDSA).build())
+            .payload(payload)
+            .create_signature(b"", |to_be_signed| issuer.sign(to_be_signed).to_bytes().to_vec())
+            .build();
+        let bytes = sign1.to_vec().map_err(|e| ConsentError::NotCose(e.to_string()))?;
+        Ok(SignedGrant { claims, bytes })
+    }
+}
+
+impl SignedGrant {
+    /// Reads a grant strictly: size cap, COSE_Sign1 with exactly Assent's header, well-formed
+    /// claims, canonical encoding throughout. Does **not** check the signature or the time;
+    /// [`verify`] does.
+    pub fn decode(bytes: &[u8]) -> Result<SignedGrant, ConsentError> {
+        if bytes.len() > MAX_GRANT_BYTES {
+            return Err(ConsentError::TooLarge { len: bytes.len(), max: MAX_GRANT_BYTES });
+        }
+        let sign1 = CoseSign1::from_slice(bytes).map_err(|e| ConsentError::NotCose(e.to_string()))?;
+        let expected_header = HeaderBuilder::new().algorithm(iana::Algorithm::EdDSA).build();
+        if sign1.protected.header != expected_header || !sign1.unprotected.is_empty() {
+            return Err(ConsentError::Header);
+        }
+        let payload = sign1.payload.clone().ok_or_else(|| ConsentError::Claims("no payload".into()))?;
+        let claims = decode_claims(&payload)?;
+        if encode_claims(&claims)? != payload || sign1.to_vec().ok().as_deref() != Some(bytes) {
+            return Err(ConsentError::NonCanonical);
+        }
+        Ok(SignedGrant { claims, bytes: bytes.to_vec() })
+    }
+
+    /// The claims.
+    pub fn claims(&self) -> &GrantClaims {
+        &self.claims
+    }
+
+    /// The exact signed bytes (what the QR code carries).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The log commitment: `SHA-256` under [`Domain::GrantCommitment`] of the salt and the
+    /// signed bytes. Reveals nothing about the grant without the grant itself.
+    pub fn commitment(&self) -> Digest256 {
+        tagged_hash(Domain::GrantCommitment, &[&self.claims.salt, &self.bytes])
+    }
+
+    fn signature_is_valid(&self) -> bool {
+        let Ok(sign1) = CoseSign1::from_slice(&self.bytes) else { return false };
+        sign1
+            .verify_signature(b"", |signature, to_be_signed| {
+                let signature: [u8; 64] = signature.try_into().map_err(|_| ())?;
+                verify_ed25519(&self.claims.issuer, to_be_signed, &signature).then_some(()).ok_or(())
+            })
+            .is_ok()
+    }
+}
+
+/// One check of a verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CheckName {
+    /// The bytes are a well-formed, canonical Assent grant.
+    Format,
+    /// The patient's signature (`verify_strict`).
+    Signature,
+    /// The grant names this provider.
+    Audience,
+    /// The grant has started (`nbf`).
+    NotBefore,
+    /// The grant has not expired (`exp`).
+    Expiry,
+    /// The grant is on the transparency log.
+    Ledger,
+    /// The grant has not been revoked.
+    Revocation,
+}
+
+/// How one check came out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckOutcome {
+    /// Checked and fine; the detail says what was seen.
+    Passed(String),
+    /// Checked and failed; the reason says why.
+    Failed(String),
+    /// Not checked (yet); never to be shown as valid.
+    NotChecked(String),
+}
+
+/// One line of a verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Check {
+    /// Which check.
+    pub name: CheckName,
+    /// Its outcome.
+    pub outcome: CheckOutcome,
+}
+
+/// Every check a provider runs on a grant, each with its outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// The grant, if it could be read.
+    pub grant: Option<SignedGrant>,
+    /// The checks, in order.
+    pub checks: Vec<Check>,
+}
+
+impl Verdict {
+    /// True when every check that ran passed. Ledger and revocation may still be "not checked":
+    /// callers must show those as such.
+    pub fn offline_checks_pass(&self) -> bool {
+        self.checks.iter().all(|check| !matches!(check.outcome, CheckOutcome::Failed(_)))
+            && self.checks.iter().filter(|c| matches!(c.outcome, CheckOutcome::Passed(_))).count() >= 5
+    }
+
+    /// The reasons of the failed checks.
+    pub fn failures(&self) -> Vec<(CheckName, String)> {
+        self.checks
+            .iter()
+            .filter_map(|check| match &check.outcome {
+                CheckOutcome::Failed(reason) => Some((check.name, reason.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Verifies a grant offline: format, signature, audience and validity window at `now`. Ledger
+/// and revocation are reported "not checked" (the ledger issues add them).
+pub fn verify(bytes: &[u8], now: u64, expected_audience: &[u8; 32]) -> Verdict {
+    let not_checked = |name, why: &str| Check { name, outcome: CheckOutcome::NotChecked(why.to_string()) };
+    let ledger = not_checked(CheckName::Ledger, "ledger not checked");
+    let revocation = not_checked(CheckName::Revocation, "revocation not checked");
+    let grant = match SignedGrant::decode(bytes) {
+        Ok(grant) => grant,
+        Err(error) => {
+            let format = Check { name: CheckName::Format, outcome: CheckOutcome::Failed(error.to_string()) };
+            return Verdict { grant: None, checks: vec![format, ledger, revocation] };
+        }
+    };
+    let claims = grant.claims();
+    let outcome = |ok: bool, passed: String, failed: String| {
+        if ok {
+            CheckOutcome::Passed(passed)
+        } else {
+            CheckOutcome::Failed(failed)
+        }
+    };
+    let checks = vec![
+        Check { name: CheckName::Format, outcome: CheckOutcome::Passed("a well-formed Assent grant".into()) },
+        Check {
+            name: CheckName::Signature,
+            outcome: outcome(
+                grant.signature_is_valid(),
+                "signed by the patient's key".into(),
+                "the signature does not match: the grant was altered or forged".into(),
+            ),
+        },
+        Check {
+            name: CheckName::Audience,
+            outcome: outcome(
+                &claims.audience == expected_audience,
+                "issued to this provider".into(),
+                "issued to another provider, not to you".into(),
+            ),
+        },
+        Check {
+            name: CheckName::NotBefore,
+            outcome: outcome(
+                now >= claims.not_before,
+                format!("valid since {}", claims.not_before),
+                format!("not valid until {} (now {now})", claims.not_before),
+            ),
+        },
+        Check {
+            name: CheckName::Expiry,
+            outcome: outcome(
+                now < claims.expires_at,
+                format!("valid until {}", claims.expires_at),
+                format!("expired at {} (now {now})", claims.expires_at),
+            ),
+        },
+        ledger,
+        revocation,
+    ];
+    Verdict { grant: Some(grant), checks }
+}
+
+fn uint(value: u64) -> Value {
+    Value::Integer(value.into())
+}
+
+fn encode_claims(claims: &GrantClaims) -> Result<Vec<u8>, ConsentError> {
+    let entries = vec![
+        (uint(1), Value::Bytes(claims.id.to_vec())),
+        (uint(2), Value::Bytes(claims.issuer.to_vec())),
+        (uint(3), Value::Bytes(claims.audience.to_vec())),
+        (uint(4), Value::Array(claims.scopes.iter().map(|s| Value::Text(s.as_str().to_string())).collect())),
+        (uint(5), Value::Text(claims.purpose.code().to_string())),
+        (uint(6), uint(claims.issued_at)),
+        (uint(7), uint(claims.not_before)),
+        (uint(8), uint(claims.expires_at)),
+        (uint(9), Value::Text(claims.log_origin.clone())),
+        (uint(10), Value::Bytes(claims.salt.to_vec())),
+    ];
+    let mut out = Vec::with_capacity(256);
+    coset::cbor::ser::into_writer(&Value::Map(entries), &mut out)
+        .map_err(|e| ConsentError::Claims(e.to_string()))?;
+    Ok(out)
+}
+
+fn decode_claims(payload: &[u8]) -> Result<GrantClaims, ConsentError> {
+    let bad = |what: &str| ConsentError::Claims(what.to_string());
+    let value: Value =
+        coset::cbor::de::from_reader(payload).map_err(|e| ConsentError::Claims(e.to_string()))?;
+    let Value::Map(entries) = value else { return Err(bad("not a map")) };
+    if entries.len() != 10 {
+        return Err(bad("not exactly ten claims"));
+    }
+    let field = |key: u64| {
+        entries
+            .iter()
+            .find(|(k, _)| k.as_integer().and_then(|i| u64::try_from(i).ok()) == Some(key))
+            .map(|(_, v)| v)
+            .ok_or_else(|| ConsentError::Claims(format!("claim {key} is missing")))
+    };
+    let bytes_of = |key: u64| -> Result<Vec<u8>, ConsentError> {
+        field(key)?
+            .as_bytes()
+            .cloned()
+            .ok_or_else(|| ConsentError::Claims(format!("claim {key} is not bytes")))
+    };
+    let fixed16 = |key: u64| -> Result<[u8; 16], ConsentError> {
+        bytes_of(key)?.try_into().map_err(|_| ConsentError::Claims(format!("claim {key} is not 16 bytes")))
+    };
+    let fixed32 = |key: u64| -> Result<[u8; 32], ConsentError> {
+        bytes_of(key)?.try_into().map_err(|_| ConsentError::Claims(format!("claim {key} is not 32 bytes")))
+    };
+    let text = |key: u64| -> Result<String, ConsentError> {
+        field(key)?
+            .as_text()
+            .map(str::to_string)
+            .ok_or_else(|| ConsentError::Claims(format!("claim {key} is not text")))
+    };
+    let number = |key: u64| -> Result<u64, ConsentError> {
+        field(key)?
+            .as_integer()
+            .and_then(|i| u64::try_from(i).ok())
+            .ok_or_else(|| ConsentError::Claims(format!("claim {key} is not a time")))
+    };
+    let scope_values = field(4)?.as_array().ok_or_else(|| bad("scopes are not a list"))?;
+    if scope_values.is_empty() || scope_values.len() > MAX_SCOPES {
+        return Err(bad("the number of scopes is out of range"));
+    }
+    let scopes = scope_values
+        .iter()
+        .map(|v| {
+            let text = v.as_text().ok_or_else(|| bad("a scope is not text"))?;
+            Scope::parse(text).ok_or_else(|| ConsentError::Scope(text.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let purpose_code = text(5)?;
+    let purpose = Purpose::from_code(&purpose_code).ok_or(ConsentError::Purpose(purpose_code))?;
+    let log_origin = text(9)?;
+    if log_origin.is_empty() || log_origin.len() > MAX_ORIGIN_LEN {
+        return Err(bad("the log origin is out of range"));
+    }
+    let claims = GrantClaims {
+        id: fixed16(1)?,
+        issuer: fixed32(2)?,
+        audience: fixed32(3)?,
+        scopes,
+        purpose,
+        issued_at: number(6)?,
+        not_before: number(7)?,
+        expires_at: number(8)?,
+        log_origin,
+        salt: fixed16(10)?,
+    };
+    if claims.expires_at <= claims.not_before {
+        return Err(ConsentError::Window);
+    }
+    Ok(claims)
+}

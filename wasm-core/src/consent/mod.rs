@@ -1,0 +1,66 @@
+//! Consent grants: a patient's signed permission for one provider to read chosen record
+//! categories, for a purpose, within a time window.
+//!
+//! A grant is a COSE_Sign1 (EdDSA, alg −8) over a deterministic CBOR claim set ([`grant`]). The
+//! log never sees it: it sees [`SignedGrant::commitment`], a salted hash. Every signature in
+//! Assent is checked with [`verify_ed25519`], i.e. `verify_strict`, so the wallet, the provider
+//! and the gateway accept exactly the same signatures.
+
+pub mod grant;
+pub mod purpose;
+pub mod scope;
+
+pub use grant::{
+    Check, CheckName, CheckOutcome, GrantClaims, GrantDraft, SignedGrant, Verdict, MAX_GRANT_BYTES,
+};
+pub use purpose::Purpose;
+pub use scope::Scope;
+
+use ed25519_dalek::{Signature, VerifyingKey};
+
+/// Why a grant could not be made or read. Messages say what to do.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConsentError {
+    /// The grant is larger than any grant Assent makes.
+    #[error("the grant is {len} bytes, more than the {max} a grant may have; it is not an Assent grant")]
+    TooLarge {
+        /// Its length.
+        len: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// Not a COSE_Sign1 structure.
+    #[error("the grant is not a signed COSE structure ({0}); ask the patient to show the code again")]
+    NotCose(String),
+    /// Signed with another algorithm than EdDSA, or with extra headers.
+    #[error("the grant's header is not the one Assent writes (EdDSA only, nothing unprotected)")]
+    Header,
+    /// The claims are missing, malformed, or of the wrong type.
+    #[error("the grant's claims are malformed: {0}")]
+    Claims(String),
+    /// The bytes decode but are not in canonical form (a re-encoded grant).
+    #[error("the grant is not in canonical form: it was re-encoded after signing, so it is not trusted")]
+    NonCanonical,
+    /// A scope is not a valid SMART v2 scope.
+    #[error("\"{0}\" is not a SMART v2 scope, e.g. patient/Observation.rs?category=laboratory")]
+    Scope(String),
+    /// A purpose is not an HL7 PurposeOfUse code Assent knows.
+    #[error("\"{0}\" is not a purpose of use Assent knows (e.g. TREAT, HRESCH, PATRQT)")]
+    Purpose(String),
+    /// The validity window is empty or reversed.
+    #[error("the grant's validity window is empty: it must end after it starts")]
+    Window,
+    /// No scope was chosen.
+    #[error("choose at least one category of records to share")]
+    NoScopes,
+    /// The random number generator failed.
+    #[error("the random number generator failed; try again")]
+    Random,
+}
+
+/// Checks an Ed25519 signature with `verify_strict`: rejects non-canonical encodings and
+/// low-order points for both the key and `R`. The one verification every Assent component uses.
+pub fn verify_ed25519(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
+    let Ok(key) = VerifyingKey::from_bytes(public_key) else { return false };
+    key.verify_strict(message, &Signature::from_bytes(signature)).is_ok()
+}
