@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use wasm_core::tlog::merkle::{tree_head_of_lines, LineEncoding, MerkleError};
 
-use crate::{log_key, serve, tree_head, vault_cli};
+use crate::{grant_cli, log_key, serve, tree_head, vault_cli};
 
 /// Assent: the ledger gateway, and the tools operators and providers use to verify it.
 #[derive(Debug, Parser)]
@@ -29,6 +29,40 @@ pub enum Command {
     /// Work with a wallet backup file on the desktop.
     #[command(subcommand)]
     Vault(VaultCommand),
+    /// Check or read a consent grant's QR payload.
+    #[command(subcommand)]
+    Grant(GrantCommand),
+}
+
+/// `assent grant` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum GrantCommand {
+    /// Verify a grant offline; print the verdict as JSON. Exit 0 valid, 1 invalid or bad input.
+    Verify(GrantVerifyArgs),
+    /// Print a grant's claims as JSON, without checking it.
+    Decode(GrantDecodeArgs),
+}
+
+/// Arguments of `assent grant verify`.
+#[derive(Debug, clap::Args)]
+pub struct GrantVerifyArgs {
+    /// The QR payload (`AS1:…`).
+    #[arg(long, value_name = "STR")]
+    pub payload: String,
+    /// The time to check against, in Unix seconds.
+    #[arg(long, value_name = "UNIX")]
+    pub now: u64,
+    /// The provider's public key (64 hex digits); without it the audience is not checked.
+    #[arg(long, value_name = "ID", value_parser = grant_cli::parse_provider_key)]
+    pub audience: Option<[u8; 32]>,
+}
+
+/// Arguments of `assent grant decode`.
+#[derive(Debug, clap::Args)]
+pub struct GrantDecodeArgs {
+    /// The QR payload (`AS1:…`).
+    #[arg(long, value_name = "STR")]
+    pub payload: String,
 }
 
 /// `assent vault` subcommands.
@@ -89,6 +123,12 @@ pub enum CliError {
     /// A backup could not be opened.
     #[error(transparent)]
     Vault(#[from] vault_cli::VaultCliError),
+    /// A grant could not be read.
+    #[error(transparent)]
+    Grant(#[from] wasm_core::consent::ConsentError),
+    /// A grant was read and is not valid; the verdict was printed.
+    #[error("the grant is not valid; the verdict above lists the failed checks")]
+    InvalidGrant,
     /// Standard input could not be read.
     #[error("cannot read standard input: {0}")]
     Stdin(std::io::Error),
@@ -106,6 +146,19 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Vault(VaultCommand::Open(args)) => {
             let json = vault_cli::open_backup(&args.file, &args.providers, std::io::stdin().lock())?;
             println!("{json}");
+            Ok(())
+        }
+        Command::Grant(GrantCommand::Verify(args)) => {
+            let (verdict, valid) = grant_cli::verify(&args.payload, args.now, args.audience.as_ref());
+            println!("{verdict}");
+            if valid {
+                Ok(())
+            } else {
+                Err(CliError::InvalidGrant)
+            }
+        }
+        Command::Grant(GrantCommand::Decode(args)) => {
+            println!("{}", grant_cli::decode(&args.payload)?);
             Ok(())
         }
         Command::TreeHead(args) => {

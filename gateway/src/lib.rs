@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod grant_cli;
 pub mod log_key;
 pub mod serve;
 pub mod tree_head;

@@ -182,6 +182,9 @@ fn every_subcommand_has_help() {
         &["tree-head", "--help"],
         &["vault", "--help"],
         &["vault", "open", "--help"],
+        &["grant", "--help"],
+        &["grant", "verify", "--help"],
+        &["grant", "decode", "--help"],
     ] {
         let support::Run { code, stdout, stderr } = run_assent(args, root.path(), "");
         assert_eq!(code, 0, "{args:?}: {stderr}");

@@ -28,11 +28,14 @@ pub enum Domain {
     RevocationMapKey,
     /// A model release, pinned by the wallet and published on the log.
     ModelRelease,
+    /// A provider's id: its public key, hashed and truncated to 16 bytes (a grant's audience).
+    ProviderId,
 }
 
 impl Domain {
     /// Every domain, for exhaustive checks.
-    pub const ALL: [Domain; 3] = [Domain::GrantCommitment, Domain::RevocationMapKey, Domain::ModelRelease];
+    pub const ALL: [Domain; 4] =
+        [Domain::GrantCommitment, Domain::RevocationMapKey, Domain::ModelRelease, Domain::ProviderId];
 
     /// The label hashed in front of the data. Versioned, so a format change gets a new label.
     pub const fn label(self) -> &'static str {
@@ -40,6 +43,7 @@ impl Domain {
             Domain::GrantCommitment => "assent/v1/grant-commitment",
             Domain::RevocationMapKey => "assent/v1/revocation-map-key",
             Domain::ModelRelease => "assent/v1/model-release",
+            Domain::ProviderId => "assent/v1/provider-id",
         }
     }
 }

@@ -91,7 +91,7 @@ fn signed() -> (Parties, SignedGrant) {
 }
 
 fn outcome(bytes: &[u8], now: u64, audience: &[u8; 32], name: CheckName) -> CheckOutcome {
-    verify(bytes, now, audience)
+    verify(bytes, now, Some(audience))
         .checks
         .into_iter()
         .find(|c| c.name == name)
@@ -102,7 +102,7 @@ fn outcome(bytes: &[u8], now: u64, audience: &[u8; 32], name: CheckName) -> Chec
 #[test]
 fn a_signed_grant_verifies_offline_and_leaves_ledger_and_revocation_unchecked() {
     let (parties, grant) = signed();
-    let verdict = verify(grant.bytes(), NOW, &parties.provider);
+    let verdict = verify(grant.bytes(), NOW, Some(&parties.provider));
     assert!(verdict.offline_checks_pass(), "{:?}", verdict.failures());
     assert!(matches!(
         outcome(grant.bytes(), NOW, &parties.provider, CheckName::Ledger),
@@ -128,7 +128,7 @@ fn every_single_bit_flip_invalidates_the_grant() {
         for bit in 0..8 {
             let mut tampered = bytes.to_vec();
             tampered[index] ^= 1 << bit;
-            let verdict = verify(&tampered, NOW, &parties.provider);
+            let verdict = verify(&tampered, NOW, Some(&parties.provider));
             assert!(!verdict.offline_checks_pass(), "flip of bit {bit} of byte {index} still verifies");
         }
     }
@@ -162,10 +162,10 @@ fn the_validity_window_is_enforced_at_its_edges() {
     let future = GrantDraft { not_before: NOW + DAY, expires_at: NOW + 2 * DAY, ..draft(parties.provider) }
         .sign(&parties.patient, NOW, &mut ChaCha20Rng::seed_from_u64(13))
         .expect("signs");
-    let verdict = verify(future.bytes(), NOW, &parties.provider);
+    let verdict = verify(future.bytes(), NOW, Some(&parties.provider));
     assert_eq!(verdict.failures().len(), 1);
     assert_eq!(verdict.failures()[0].0, CheckName::NotBefore);
-    assert!(verify(future.bytes(), NOW + DAY, &parties.provider).offline_checks_pass());
+    assert!(verify(future.bytes(), NOW + DAY, Some(&parties.provider)).offline_checks_pass());
 }
 
 #[test]
@@ -173,7 +173,7 @@ fn another_provider_is_not_the_audience() {
     let (parties, grant) = signed();
     let mut other = parties.provider;
     other[0] ^= 1;
-    let verdict = verify(grant.bytes(), NOW, &other);
+    let verdict = verify(grant.bytes(), NOW, Some(&other));
     assert_eq!(verdict.failures().iter().map(|f| f.0).collect::<Vec<_>>(), vec![CheckName::Audience]);
     assert!(verdict.failures()[0].1.contains("another provider"));
 }
@@ -255,11 +255,56 @@ fn random_drafts_round_trip_and_random_bytes_are_refused() {
         };
         let grant = d.sign(&parties.patient, NOW, &mut rng).expect("valid drafts sign");
         assert_eq!(SignedGrant::decode(grant.bytes()).as_ref(), Ok(&grant));
-        assert!(verify(grant.bytes(), start, &parties.provider).offline_checks_pass());
+        assert!(verify(grant.bytes(), start, Some(&parties.provider)).offline_checks_pass());
     }
     for len in [0usize, 1, 4, 64, 300, 2048, 2049, 5000] {
         let mut junk = vec![0u8; len];
         rng.fill_bytes(&mut junk);
-        assert!(!verify(&junk, NOW, &parties.provider).offline_checks_pass());
+        assert!(!verify(&junk, NOW, Some(&parties.provider)).offline_checks_pass());
     }
+}
+
+#[test]
+fn qr_payload_round_trips_and_fits_a_version_13_m_code() {
+    use wasm_core::consent::payload;
+    let (parties, grant) = signed();
+    let text = payload::encode(grant.bytes());
+    assert!(text.starts_with("AS1:"));
+    assert!(text.chars().all(|c| "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:".contains(c)), "{text}");
+    assert_eq!(payload::decode(&text).as_deref(), Ok(grant.bytes()));
+    assert_eq!(payload::decode(&format!("  {text}\n")).as_deref(), Ok(grant.bytes()));
+    assert!(payload::verify(&text, NOW, Some(&parties.provider)).offline_checks_pass());
+
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .expect("fits a QR code");
+    let qrcode::Version::Normal(version) = code.version() else { panic!("a micro QR version") };
+    assert!(version <= 13, "QR version {version} for {} payload characters", text.len());
+}
+
+#[test]
+fn hostile_payloads_are_refused_with_their_reason() {
+    use wasm_core::consent::payload::{self, MAX_PAYLOAD_LEN};
+    let (parties, grant) = signed();
+    let long = format!("AS1:{}", "0".repeat(MAX_PAYLOAD_LEN));
+    assert_eq!(
+        payload::decode(&long),
+        Err(ConsentError::PayloadTooLarge { len: long.len(), max: MAX_PAYLOAD_LEN })
+    );
+    assert_eq!(payload::decode("HC1:NCFOXN%TS3DH"), Err(ConsentError::PayloadPrefix));
+    assert_eq!(payload::decode(""), Err(ConsentError::PayloadPrefix));
+    let text = payload::encode(grant.bytes());
+    assert_eq!(
+        payload::decode(&text.to_lowercase().replace("as1:", "AS1:")),
+        Err(ConsentError::PayloadEncoding)
+    );
+    assert_eq!(payload::decode("AS1:"), Err(ConsentError::PayloadEncoding));
+    // A zlib bomb: 100 kB of zeros compress to a few hundred bytes but exceed the inflate cap.
+    let bomb = miniz_oxide::deflate::compress_to_vec_zlib(&vec![0x84; 100_000], 10);
+    assert_eq!(
+        payload::decode(&format!("AS1:{}", base45::encode(&bomb))),
+        Err(ConsentError::PayloadCompression)
+    );
+    let verdict = payload::verify("not a code", NOW, Some(&parties.provider));
+    assert!(!verdict.offline_checks_pass());
+    assert!(verdict.failures()[0].1.contains("not an Assent consent code"));
 }

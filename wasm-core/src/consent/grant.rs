@@ -7,9 +7,9 @@
 //! |---|---|---|
 //! | 1 | id (random, 128 bits) | bstr 16 |
 //! | 2 | issuer: the patient's pairwise Ed25519 public key | bstr 32 |
-//! | 3 | audience: the provider's Ed25519 public key | bstr 32 |
+//! | 3 | audience: the provider's id ([`provider_id`] of its Ed25519 key) | bstr 16 |
 //! | 4 | SMART v2 scopes | array of tstr |
-//! | 5 | purpose (HL7 PurposeOfUse code) | tstr |
+//! | 5 | purpose ([`Purpose::wire_number`] of an HL7 PurposeOfUse code) | uint |
 //! | 6, 7, 8 | `iat`, `nbf`, `exp` (Unix seconds) | uint |
 //! | 9 | log origin | tstr |
 //! | 10 | salt (random, 128 bits) | bstr 16 |
@@ -22,7 +22,7 @@ use coset::{iana, CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder};
 use ed25519_dalek::{Signer, SigningKey};
 use rand_core::TryCryptoRng;
 
-use super::{verify_ed25519, ConsentError, Purpose, Scope};
+use super::{provider_id, verify_ed25519, ConsentError, Purpose, Scope};
 use crate::hash::{tagged_hash, Digest256, Domain};
 
 /// Largest grant (COSE bytes) accepted; Assent's grants are a few hundred bytes.
@@ -37,8 +37,8 @@ pub struct GrantClaims {
     pub id: [u8; 16],
     /// The patient's pairwise public key for this provider.
     pub issuer: [u8; 32],
-    /// The provider's public key.
-    pub audience: [u8; 32],
+    /// The provider's id ([`provider_id`] of its public key).
+    pub audience: [u8; 16],
     /// What may be read.
     pub scopes: Vec<Scope>,
     /// Why.
@@ -112,7 +112,7 @@ impl GrantDraft {
         let claims = GrantClaims {
             id,
             issuer: issuer.verifying_key().to_bytes(),
-            audience: self.audience,
+            audience: provider_id(&self.audience),
             scopes,
             purpose,
             issued_at: now,
@@ -229,11 +229,15 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    /// True when every check that ran passed. Ledger and revocation may still be "not checked":
-    /// callers must show those as such.
+    /// True when no check failed and format, signature and the validity window passed. The
+    /// audience, ledger and revocation may be "not checked": callers must show those as such.
     pub fn offline_checks_pass(&self) -> bool {
+        let passed =
+            |name| self.checks.iter().any(|c| c.name == name && matches!(c.outcome, CheckOutcome::Passed(_)));
         self.checks.iter().all(|check| !matches!(check.outcome, CheckOutcome::Failed(_)))
-            && self.checks.iter().filter(|c| matches!(c.outcome, CheckOutcome::Passed(_))).count() >= 5
+            && [CheckName::Format, CheckName::Signature, CheckName::NotBefore, CheckName::Expiry]
+                .into_iter()
+                .all(passed)
     }
 
     /// The reasons of the failed checks.
@@ -248,18 +252,33 @@ impl Verdict {
     }
 }
 
-/// Verifies a grant offline: format, signature, audience and validity window at `now`. Ledger
-/// and revocation are reported "not checked" (the ledger issues add them).
-pub fn verify(bytes: &[u8], now: u64, expected_audience: &[u8; 32]) -> Verdict {
-    let not_checked = |name, why: &str| Check { name, outcome: CheckOutcome::NotChecked(why.to_string()) };
+fn not_checked(name: CheckName, why: &str) -> Check {
+    Check { name, outcome: CheckOutcome::NotChecked(why.to_string()) }
+}
+
+impl Verdict {
+    /// The verdict on bytes that could not be read as a grant.
+    pub fn unreadable(error: ConsentError) -> Verdict {
+        let format = Check { name: CheckName::Format, outcome: CheckOutcome::Failed(error.to_string()) };
+        Verdict {
+            grant: None,
+            checks: vec![
+                format,
+                not_checked(CheckName::Ledger, "ledger not checked"),
+                not_checked(CheckName::Revocation, "revocation not checked"),
+            ],
+        }
+    }
+}
+
+/// Verifies a grant offline: format, signature, audience (when one is expected) and validity
+/// window at `now`. Ledger and revocation are reported "not checked" (the ledger issues add them).
+pub fn verify(bytes: &[u8], now: u64, expected_audience: Option<&[u8; 32]>) -> Verdict {
     let ledger = not_checked(CheckName::Ledger, "ledger not checked");
     let revocation = not_checked(CheckName::Revocation, "revocation not checked");
     let grant = match SignedGrant::decode(bytes) {
         Ok(grant) => grant,
-        Err(error) => {
-            let format = Check { name: CheckName::Format, outcome: CheckOutcome::Failed(error.to_string()) };
-            return Verdict { grant: None, checks: vec![format, ledger, revocation] };
-        }
+        Err(error) => return Verdict::unreadable(error),
     };
     let claims = grant.claims();
     let outcome = |ok: bool, passed: String, failed: String| {
@@ -281,11 +300,14 @@ pub fn verify(bytes: &[u8], now: u64, expected_audience: &[u8; 32]) -> Verdict {
         },
         Check {
             name: CheckName::Audience,
-            outcome: outcome(
-                &claims.audience == expected_audience,
-                "issued to this provider".into(),
-                "issued to another provider, not to you".into(),
-            ),
+            outcome: match expected_audience {
+                Some(expected) => outcome(
+                    claims.audience == provider_id(expected),
+                    "issued to this provider".into(),
+                    "issued to another provider, not to you".into(),
+                ),
+                None => CheckOutcome::NotChecked("no provider given to check the audience against".into()),
+            },
         },
         Check {
             name: CheckName::NotBefore,
@@ -319,7 +341,7 @@ fn encode_claims(claims: &GrantClaims) -> Result<Vec<u8>, ConsentError> {
         (uint(2), Value::Bytes(claims.issuer.to_vec())),
         (uint(3), Value::Bytes(claims.audience.to_vec())),
         (uint(4), Value::Array(claims.scopes.iter().map(|s| Value::Text(s.as_str().to_string())).collect())),
-        (uint(5), Value::Text(claims.purpose.code().to_string())),
+        (uint(5), uint(u64::from(claims.purpose.wire_number()))),
         (uint(6), uint(claims.issued_at)),
         (uint(7), uint(claims.not_before)),
         (uint(8), uint(claims.expires_at)),
@@ -382,8 +404,9 @@ fn decode_claims(payload: &[u8]) -> Result<GrantClaims, ConsentError> {
             Scope::parse(text).ok_or_else(|| ConsentError::Scope(text.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let purpose_code = text(5)?;
-    let purpose = Purpose::from_code(&purpose_code).ok_or(ConsentError::Purpose(purpose_code))?;
+    let purpose_number = number(5)?;
+    let purpose =
+        Purpose::from_wire_number(purpose_number).ok_or(ConsentError::Purpose(purpose_number.to_string()))?;
     let log_origin = text(9)?;
     if log_origin.is_empty() || log_origin.len() > MAX_ORIGIN_LEN {
         return Err(bad("the log origin is out of range"));
@@ -391,7 +414,7 @@ fn decode_claims(payload: &[u8]) -> Result<GrantClaims, ConsentError> {
     let claims = GrantClaims {
         id: fixed16(1)?,
         issuer: fixed32(2)?,
-        audience: fixed32(3)?,
+        audience: fixed16(3)?,
         scopes,
         purpose,
         issued_at: number(6)?,

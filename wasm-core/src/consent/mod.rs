@@ -7,6 +7,7 @@
 //! and the gateway accept exactly the same signatures.
 
 pub mod grant;
+pub mod payload;
 pub mod purpose;
 pub mod scope;
 
@@ -17,6 +18,8 @@ pub use purpose::Purpose;
 pub use scope::Scope;
 
 use ed25519_dalek::{Signature, VerifyingKey};
+
+use crate::hash::{tagged_hash, Domain};
 
 /// Why a grant could not be made or read. Messages say what to do.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -56,6 +59,34 @@ pub enum ConsentError {
     /// The random number generator failed.
     #[error("the random number generator failed; try again")]
     Random,
+    /// A QR payload is longer than any Assent writes.
+    #[error("the code's text is {len} characters, more than the {max} a consent code may have; it is not an Assent consent code")]
+    PayloadTooLarge {
+        /// Its length.
+        len: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// A QR payload does not start with `AS1:`.
+    #[error("this is not an Assent consent code (it does not start with AS1:); ask the patient to show their consent code")]
+    PayloadPrefix,
+    /// A QR payload is not valid Base45.
+    #[error("the consent code's text is damaged (not valid Base45); scan it again or ask for a new code")]
+    PayloadEncoding,
+    /// A compressed payload does not inflate within the cap.
+    #[error(
+        "the consent code's compressed data is damaged or too large; scan it again or ask for a new code"
+    )]
+    PayloadCompression,
+}
+
+/// A provider's id: the first 16 bytes of its public key hashed under [`Domain::ProviderId`].
+/// A grant names its audience by this id.
+pub fn provider_id(provider_key: &[u8; 32]) -> [u8; 16] {
+    let digest = tagged_hash(Domain::ProviderId, &[provider_key]);
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&digest[..16]);
+    id
 }
 
 /// Checks an Ed25519 signature with `verify_strict`: rejects non-canonical encodings and

@@ -64,6 +64,25 @@ impl Purpose {
         }
     }
 
+    /// The purpose's number in a grant's claims (compact; fixed forever for each purpose).
+    pub const fn wire_number(self) -> u8 {
+        match self {
+            Purpose::Treat => 1,
+            Purpose::EmergencyTreat => 2,
+            Purpose::CareManagement => 3,
+            Purpose::Payment => 4,
+            Purpose::Research => 5,
+            Purpose::PublicHealth => 6,
+            Purpose::PatientRequest => 7,
+            Purpose::FamilyRequest => 8,
+        }
+    }
+
+    /// The purpose with wire number `number`.
+    pub fn from_wire_number(number: u64) -> Option<Purpose> {
+        Purpose::ALL.into_iter().find(|p| u64::from(p.wire_number()) == number)
+    }
+
     /// The purpose with HL7 code `code`.
     pub fn from_code(code: &str) -> Option<Purpose> {
         Purpose::ALL.into_iter().find(|p| p.code() == code)

@@ -13,6 +13,7 @@ LABELS = {
     "GrantCommitment": "assent/v1/grant-commitment",
     "RevocationMapKey": "assent/v1/revocation-map-key",
     "ModelRelease": "assent/v1/model-release",
+    "ProviderId": "assent/v1/provider-id",
 }
 
 CASES = [
@@ -23,6 +24,7 @@ CASES = [
     ("GrantCommitment", ["abcd"]),
     ("RevocationMapKey", ["ab", "cd"]),
     ("ModelRelease", ["ff" * 300]),
+    ("ProviderId", ["11" * 32]),
 ]
 
 
