@@ -308,3 +308,89 @@ fn hostile_payloads_are_refused_with_their_reason() {
     assert!(!verdict.offline_checks_pass());
     assert!(verdict.failures()[0].1.contains("not an Assent consent code"));
 }
+
+#[test]
+fn revocations_are_signed_by_the_grants_key_and_name_only_its_commitment() {
+    use wasm_core::consent::Revocation;
+    let (parties, grant) = signed();
+    let revocation = Revocation::sign(&grant, &parties.patient, NOW + 60).expect("the issuer revokes");
+    let read = Revocation::verify(revocation.bytes()).expect("verifies");
+    assert!(read.revokes(&grant));
+    assert_eq!((read.commitment, read.revoked_at), (grant.commitment(), NOW + 60));
+
+    let other_grant = draft(parties.provider)
+        .sign(&parties.patient, NOW, &mut ChaCha20Rng::seed_from_u64(21))
+        .expect("signs");
+    assert!(!read.revokes(&other_grant));
+    let stranger = MasterSeed::generate(&mut ChaCha20Rng::seed_from_u64(22)).expect("seeded").root_key();
+    assert_eq!(Revocation::sign(&grant, &stranger, NOW), Err(ConsentError::WrongSigner));
+
+    for index in 0..revocation.bytes().len() {
+        let mut tampered = revocation.bytes().to_vec();
+        tampered[index] ^= 0x01;
+        assert!(Revocation::verify(&tampered).is_err(), "flip at byte {index}");
+    }
+    // A revocation is not a grant, and a grant is not a revocation.
+    assert!(SignedGrant::decode(revocation.bytes()).is_err());
+    assert!(Revocation::verify(grant.bytes()).is_err());
+}
+
+#[test]
+fn access_events_are_signed_by_the_grants_provider() {
+    use wasm_core::consent::AccessEvent;
+    let mut rng = ChaCha20Rng::seed_from_u64(11);
+    let provider_key = MasterSeed::generate(&mut rng).expect("seeded").root_key();
+    let patient = MasterSeed::generate(&mut rng)
+        .expect("seeded")
+        .pairwise_key(&provider_key.verifying_key().to_bytes());
+    let grant = draft(provider_key.verifying_key().to_bytes()).sign(&patient, NOW, &mut rng).expect("signs");
+    let used = vec![Scope::parse("patient/Observation.rs?category=laboratory").expect("valid scope")];
+
+    let event =
+        AccessEvent::sign(&grant, &used, &provider_key, NOW + 120, &mut rng).expect("the audience signs");
+    let read = AccessEvent::verify(event.bytes()).expect("verifies");
+    assert!(read.belongs_to(&grant));
+    assert_eq!((read.accessed_at, read.scopes_used.clone()), (NOW + 120, used.clone()));
+    assert_eq!(AccessEvent::sign(&grant, &used, &patient, NOW, &mut rng), Err(ConsentError::WrongSigner));
+    assert_eq!(AccessEvent::sign(&grant, &[], &provider_key, NOW, &mut rng), Err(ConsentError::NoScopes));
+    for index in 0..event.bytes().len() {
+        let mut tampered = event.bytes().to_vec();
+        tampered[index] ^= 0x80;
+        assert!(AccessEvent::verify(&tampered).is_err(), "flip at byte {index}");
+    }
+    assert!(AccessEvent::verify(grant.bytes()).is_err());
+}
+
+#[test]
+fn a_grant_exports_as_a_fhir_r4_consent() {
+    use wasm_core::consent::fhir::{consent_resource, rfc3339};
+    assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+    assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    assert_eq!(rfc3339(1_790_000_000), "2026-09-21T14:13:20Z");
+    assert_eq!(rfc3339(4_102_444_799), "2099-12-31T23:59:59Z");
+
+    let (_, grant) = signed();
+    let consent = consent_resource(&grant);
+    assert_eq!(consent["resourceType"], "Consent");
+    assert_eq!(consent["status"], "active");
+    let provision = &consent["provision"];
+    assert_eq!(provision["type"], "permit");
+    assert_eq!(provision["actor"][0]["role"]["coding"][0]["code"], "IRCP");
+    assert_eq!(
+        provision["actor"][0]["reference"]["identifier"]["value"],
+        hex::encode(grant.claims().audience)
+    );
+    assert_eq!(provision["action"][0]["coding"][0]["code"], "access");
+    assert_eq!(provision["purpose"][0]["code"], "TREAT");
+    assert_eq!(provision["period"]["start"], "2026-09-21T14:13:20Z");
+    assert_eq!(provision["period"]["end"], rfc3339(NOW + 30 * DAY));
+    let classes: Vec<&str> = provision["class"]
+        .as_array()
+        .expect("class list")
+        .iter()
+        .filter_map(|c| c["code"].as_str())
+        .collect();
+    assert_eq!(classes, ["Observation", "Condition", "MedicationStatement"]);
+    assert_eq!(provision["code"][0]["text"], "patient/Observation.rs?category=laboratory");
+    assert_eq!(consent["identifier"][0]["value"], hex::encode(grant.commitment()));
+}

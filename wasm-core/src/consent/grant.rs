@@ -18,11 +18,12 @@
 //! grant re-encoded after signing is never accepted, even if its signature happened to verify.
 
 use coset::cbor::value::Value;
-use coset::{iana, CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder};
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::SigningKey;
 use rand_core::TryCryptoRng;
 
-use super::{provider_id, verify_ed25519, ConsentError, Purpose, Scope};
+use super::claims::{self, uint, ClaimMap};
+use super::signed::{self, ObjectKind};
+use super::{provider_id, ConsentError, Purpose, Scope};
 use crate::hash::{tagged_hash, Digest256, Domain};
 
 /// Largest grant (COSE bytes) accepted; Assent's grants are a few hundred bytes.
@@ -121,13 +122,7 @@ impl GrantDraft {
             log_origin: self.log_origin,
             salt,
         };
-        let payload = encode_claims(&claims)?;
-        let sign1 = CoseSign1Builder::new()
-            .protected(HeaderBuilder::new().algorithm(iana::Algorithm::EdDSA).build())
-            .payload(payload)
-            .create_signature(b"", |to_be_signed| issuer.sign(to_be_signed).to_bytes().to_vec())
-            .build();
-        let bytes = sign1.to_vec().map_err(|e| ConsentError::NotCose(e.to_string()))?;
+        let bytes = signed::sign(ObjectKind::Grant, encode_claims(&claims)?, issuer)?;
         Ok(SignedGrant { claims, bytes })
     }
 }
@@ -137,17 +132,9 @@ impl SignedGrant {
     /// claims, canonical encoding throughout. Does **not** check the signature or the time;
     /// [`verify`] does.
     pub fn decode(bytes: &[u8]) -> Result<SignedGrant, ConsentError> {
-        if bytes.len() > MAX_GRANT_BYTES {
-            return Err(ConsentError::TooLarge { len: bytes.len(), max: MAX_GRANT_BYTES });
-        }
-        let sign1 = CoseSign1::from_slice(bytes).map_err(|e| ConsentError::NotCose(e.to_string()))?;
-        let expected_header = HeaderBuilder::new().algorithm(iana::Algorithm::EdDSA).build();
-        if sign1.protected.header != expected_header || !sign1.unprotected.is_empty() {
-            return Err(ConsentError::Header);
-        }
-        let payload = sign1.payload.clone().ok_or_else(|| ConsentError::Claims("no payload".into()))?;
+        let payload = signed::read(bytes, MAX_GRANT_BYTES)?;
         let claims = decode_claims(&payload)?;
-        if encode_claims(&claims)? != payload || sign1.to_vec().ok().as_deref() != Some(bytes) {
+        if encode_claims(&claims)? != payload {
             return Err(ConsentError::NonCanonical);
         }
         Ok(SignedGrant { claims, bytes: bytes.to_vec() })
@@ -170,13 +157,7 @@ impl SignedGrant {
     }
 
     fn signature_is_valid(&self) -> bool {
-        let Ok(sign1) = CoseSign1::from_slice(&self.bytes) else { return false };
-        sign1
-            .verify_signature(b"", |signature, to_be_signed| {
-                let signature: [u8; 64] = signature.try_into().map_err(|_| ())?;
-                verify_ed25519(&self.claims.issuer, to_be_signed, &signature).then_some(()).ok_or(())
-            })
-            .is_ok()
+        signed::signature_is_valid(ObjectKind::Grant, &self.bytes, &self.claims.issuer)
     }
 }
 
@@ -331,97 +312,46 @@ pub fn verify(bytes: &[u8], now: u64, expected_audience: Option<&[u8; 32]>) -> V
     Verdict { grant: Some(grant), checks }
 }
 
-fn uint(value: u64) -> Value {
-    Value::Integer(value.into())
-}
-
 fn encode_claims(claims: &GrantClaims) -> Result<Vec<u8>, ConsentError> {
-    let entries = vec![
-        (uint(1), Value::Bytes(claims.id.to_vec())),
-        (uint(2), Value::Bytes(claims.issuer.to_vec())),
-        (uint(3), Value::Bytes(claims.audience.to_vec())),
-        (uint(4), Value::Array(claims.scopes.iter().map(|s| Value::Text(s.as_str().to_string())).collect())),
-        (uint(5), uint(u64::from(claims.purpose.wire_number()))),
-        (uint(6), uint(claims.issued_at)),
-        (uint(7), uint(claims.not_before)),
-        (uint(8), uint(claims.expires_at)),
-        (uint(9), Value::Text(claims.log_origin.clone())),
-        (uint(10), Value::Bytes(claims.salt.to_vec())),
-    ];
-    let mut out = Vec::with_capacity(256);
-    coset::cbor::ser::into_writer(&Value::Map(entries), &mut out)
-        .map_err(|e| ConsentError::Claims(e.to_string()))?;
-    Ok(out)
+    claims::encode(vec![
+        (1, Value::Bytes(claims.id.to_vec())),
+        (2, Value::Bytes(claims.issuer.to_vec())),
+        (3, Value::Bytes(claims.audience.to_vec())),
+        (4, Value::Array(claims.scopes.iter().map(|s| Value::Text(s.as_str().to_string())).collect())),
+        (5, uint(u64::from(claims.purpose.wire_number()))),
+        (6, uint(claims.issued_at)),
+        (7, uint(claims.not_before)),
+        (8, uint(claims.expires_at)),
+        (9, Value::Text(claims.log_origin.clone())),
+        (10, Value::Bytes(claims.salt.to_vec())),
+    ])
 }
 
 fn decode_claims(payload: &[u8]) -> Result<GrantClaims, ConsentError> {
-    let bad = |what: &str| ConsentError::Claims(what.to_string());
-    let value: Value =
-        coset::cbor::de::from_reader(payload).map_err(|e| ConsentError::Claims(e.to_string()))?;
-    let Value::Map(entries) = value else { return Err(bad("not a map")) };
-    if entries.len() != 10 {
-        return Err(bad("not exactly ten claims"));
-    }
-    let field = |key: u64| {
-        entries
-            .iter()
-            .find(|(k, _)| k.as_integer().and_then(|i| u64::try_from(i).ok()) == Some(key))
-            .map(|(_, v)| v)
-            .ok_or_else(|| ConsentError::Claims(format!("claim {key} is missing")))
-    };
-    let bytes_of = |key: u64| -> Result<Vec<u8>, ConsentError> {
-        field(key)?
-            .as_bytes()
-            .cloned()
-            .ok_or_else(|| ConsentError::Claims(format!("claim {key} is not bytes")))
-    };
-    let fixed16 = |key: u64| -> Result<[u8; 16], ConsentError> {
-        bytes_of(key)?.try_into().map_err(|_| ConsentError::Claims(format!("claim {key} is not 16 bytes")))
-    };
-    let fixed32 = |key: u64| -> Result<[u8; 32], ConsentError> {
-        bytes_of(key)?.try_into().map_err(|_| ConsentError::Claims(format!("claim {key} is not 32 bytes")))
-    };
-    let text = |key: u64| -> Result<String, ConsentError> {
-        field(key)?
-            .as_text()
-            .map(str::to_string)
-            .ok_or_else(|| ConsentError::Claims(format!("claim {key} is not text")))
-    };
-    let number = |key: u64| -> Result<u64, ConsentError> {
-        field(key)?
-            .as_integer()
-            .and_then(|i| u64::try_from(i).ok())
-            .ok_or_else(|| ConsentError::Claims(format!("claim {key} is not a time")))
-    };
-    let scope_values = field(4)?.as_array().ok_or_else(|| bad("scopes are not a list"))?;
-    if scope_values.is_empty() || scope_values.len() > MAX_SCOPES {
-        return Err(bad("the number of scopes is out of range"));
-    }
-    let scopes = scope_values
-        .iter()
-        .map(|v| {
-            let text = v.as_text().ok_or_else(|| bad("a scope is not text"))?;
-            Scope::parse(text).ok_or_else(|| ConsentError::Scope(text.to_string()))
-        })
+    let map = ClaimMap::parse(payload, 10)?;
+    let scopes = map
+        .texts(4, MAX_SCOPES)?
+        .into_iter()
+        .map(|text| Scope::parse(&text).ok_or(ConsentError::Scope(text)))
         .collect::<Result<Vec<_>, _>>()?;
-    let purpose_number = number(5)?;
+    let purpose_number = map.number(5)?;
     let purpose =
         Purpose::from_wire_number(purpose_number).ok_or(ConsentError::Purpose(purpose_number.to_string()))?;
-    let log_origin = text(9)?;
+    let log_origin = map.text(9)?;
     if log_origin.is_empty() || log_origin.len() > MAX_ORIGIN_LEN {
-        return Err(bad("the log origin is out of range"));
+        return Err(ConsentError::Claims("the log origin is out of range".into()));
     }
     let claims = GrantClaims {
-        id: fixed16(1)?,
-        issuer: fixed32(2)?,
-        audience: fixed16(3)?,
+        id: map.fixed(1)?,
+        issuer: map.fixed(2)?,
+        audience: map.fixed(3)?,
         scopes,
         purpose,
-        issued_at: number(6)?,
-        not_before: number(7)?,
-        expires_at: number(8)?,
+        issued_at: map.number(6)?,
+        not_before: map.number(7)?,
+        expires_at: map.number(8)?,
         log_origin,
-        salt: fixed16(10)?,
+        salt: map.fixed(10)?,
     };
     if claims.expires_at <= claims.not_before {
         return Err(ConsentError::Window);

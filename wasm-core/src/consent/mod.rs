@@ -6,15 +6,22 @@
 //! Assent is checked with [`verify_ed25519`], i.e. `verify_strict`, so the wallet, the provider
 //! and the gateway accept exactly the same signatures.
 
+pub mod access;
+mod claims;
+pub mod fhir;
 pub mod grant;
 pub mod payload;
 pub mod purpose;
+pub mod revocation;
 pub mod scope;
+mod signed;
 
+pub use access::AccessEvent;
 pub use grant::{
     Check, CheckName, CheckOutcome, GrantClaims, GrantDraft, SignedGrant, Verdict, MAX_GRANT_BYTES,
 };
 pub use purpose::Purpose;
+pub use revocation::Revocation;
 pub use scope::Scope;
 
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -59,6 +66,12 @@ pub enum ConsentError {
     /// The random number generator failed.
     #[error("the random number generator failed; try again")]
     Random,
+    /// Signed by a key other than the one the grant requires.
+    #[error("signed by the wrong key: a revocation must come from the grant's patient key, an access event from the grant's provider")]
+    WrongSigner,
+    /// The signature does not verify.
+    #[error("the signature does not verify: the object was altered or forged")]
+    BadSignature,
     /// A QR payload is longer than any Assent writes.
     #[error("the code's text is {len} characters, more than the {max} a consent code may have; it is not an Assent consent code")]
     PayloadTooLarge {

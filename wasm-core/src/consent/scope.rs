@@ -51,6 +51,13 @@ impl Scope {
         Some(Scope(text.to_string()))
     }
 
+    /// The FHIR resource type the scope is about (`Observation`, or `*` for all).
+    pub fn resource_type(&self) -> Option<&str> {
+        let (_, rest) = self.0.split_once('/')?;
+        let head = rest.split_once('?').map_or(rest, |(head, _)| head);
+        head.rsplit_once('.').map(|(resource, _)| resource)
+    }
+
     /// The scope's text.
     pub fn as_str(&self) -> &str {
         &self.0
