@@ -394,3 +394,56 @@ fn a_grant_exports_as_a_fhir_r4_consent() {
     assert_eq!(provision["code"][0]["text"], "patient/Observation.rs?category=laboratory");
     assert_eq!(consent["identifier"][0]["value"], hex::encode(grant.commitment()));
 }
+
+/// Rasterizes a QR code independently of `render_svg`: `scale` pixels per module, 4-module
+/// quiet zone, white background; returns (luma, width).
+fn raster(payload: &str, scale: usize) -> (Vec<u8>, usize) {
+    let code =
+        qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M).expect("fits");
+    let modules = code.width();
+    let colors = code.to_colors();
+    let side = (modules + 8) * scale;
+    let mut luma = vec![255u8; side * side];
+    for (index, color) in colors.iter().enumerate() {
+        if *color == qrcode::Color::Dark {
+            let (mx, my) = (index % modules + 4, index / modules + 4);
+            for dy in 0..scale {
+                let row = (my * scale + dy) * side;
+                luma[row + mx * scale..row + (mx + 1) * scale].fill(0);
+            }
+        }
+    }
+    (luma, side)
+}
+
+#[test]
+fn a_rendered_grant_code_scans_back_to_its_payload() {
+    use wasm_core::consent::{payload, qr};
+    let (parties, grant) = signed();
+    let text = payload::encode(grant.bytes());
+    let svg = qr::render_svg(&text).expect("renders");
+    assert!(svg.contains("<svg") && !svg.contains("<script"), "{}", &svg[..100]);
+
+    let (luma, side) = raster(&text, 4);
+    let scanned = qr::scan_luma(&luma, side, side).expect("scans");
+    assert_eq!(scanned, text);
+    assert!(payload::verify(&scanned, NOW, Some(&parties.provider)).offline_checks_pass());
+
+    // The same frame as RGBA, as a canvas hands it over.
+    let rgba: Vec<u8> = luma.iter().flat_map(|&l| [l, l, l, 255]).collect();
+    assert_eq!(qr::scan_rgba(&rgba, side, side).as_deref(), Ok(text.as_str()));
+}
+
+#[test]
+fn scanning_bad_frames_gives_reasons_not_panics() {
+    use wasm_core::consent::qr;
+    assert_eq!(qr::scan_luma(&vec![255; 640 * 480], 640, 480), Err(ConsentError::ScanNotFound));
+    assert!(matches!(qr::scan_luma(&[0; 10], 640, 480), Err(ConsentError::ScanImage { .. })));
+    assert!(matches!(qr::scan_luma(&[], 0, 0), Err(ConsentError::ScanImage { .. })));
+    assert!(matches!(qr::scan_luma(&[0; 4], usize::MAX, 2), Err(ConsentError::ScanImage { .. })));
+    assert!(matches!(qr::scan_rgba(&[0; 7], 1, 2), Err(ConsentError::ScanImage { .. })));
+    let mut noise = vec![0u8; 320 * 240];
+    ChaCha20Rng::seed_from_u64(31).fill_bytes(&mut noise);
+    assert!(qr::scan_luma(&noise, 320, 240).is_err());
+    assert!(matches!(qr::render_svg(&"A".repeat(5000)), Err(ConsentError::QrTooLong { .. })));
+}

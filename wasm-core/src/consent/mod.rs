@@ -12,6 +12,7 @@ pub mod fhir;
 pub mod grant;
 pub mod payload;
 pub mod purpose;
+pub mod qr;
 pub mod revocation;
 pub mod scope;
 mod signed;
@@ -72,6 +73,28 @@ pub enum ConsentError {
     /// The signature does not verify.
     #[error("the signature does not verify: the object was altered or forged")]
     BadSignature,
+    /// The payload does not fit in a QR code.
+    #[error("the consent code's text ({len} characters) does not fit in a QR code; choose fewer categories")]
+    QrTooLong {
+        /// Its length.
+        len: usize,
+    },
+    /// The image's size and its pixel data disagree, or it is too large to scan.
+    #[error("cannot scan this image ({width}×{height}, {len} bytes): use a photo or screenshot of at most 16 megapixels")]
+    ScanImage {
+        /// Width in pixels.
+        width: usize,
+        /// Height in pixels.
+        height: usize,
+        /// Bytes given.
+        len: usize,
+    },
+    /// No QR code in the image.
+    #[error("no QR code found in the image; hold the code flat, fill most of the frame, and avoid glare")]
+    ScanNotFound,
+    /// A QR code was found but could not be read.
+    #[error("a QR code was found but could not be read; move closer or improve the light, or paste the code's text")]
+    ScanUnreadable,
     /// A QR payload is longer than any Assent writes.
     #[error("the code's text is {len} characters, more than the {max} a consent code may have; it is not an Assent consent code")]
     PayloadTooLarge {
