@@ -7,6 +7,12 @@ const operations = {
   seal: vault.seal_record,
   open: vault.open_record,
   strength: vault.passphrase_strength,
+  scan: vault.scan_qr,
+  sign: vault.sign_grant,
+  verify: vault.verify_payload,
+  render: vault.render_qr,
+  phrase: vault.recovery_phrase,
+  seed: vault.seed_from_phrase,
 };
 
 self.onmessage = async ({ data: { id, op, args } }) => {

@@ -31,6 +31,32 @@ pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
+/// Decodes an image file (PNG, JPEG, …) into RGBA pixels with the browser's decoder. Refuses
+/// images over `max_pixels` before reading their pixels.
+pub async fn image_rgba(file: &web_sys::File, max_pixels: usize) -> Result<(Vec<u8>, usize, usize), String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let promise = window.create_image_bitmap_with_blob(file).map_err(describe)?;
+    let bitmap: web_sys::ImageBitmap = JsFuture::from(promise)
+        .await
+        .map_err(|_| "this file is not an image the browser can read".to_string())?
+        .dyn_into()
+        .map_err(|_| "not an image")?;
+    let (width, height) = (bitmap.width(), bitmap.height());
+    if (width as usize).saturating_mul(height as usize) > max_pixels {
+        return Err(format!("the image is {width}×{height}, larger than this page scans"));
+    }
+    let canvas = web_sys::OffscreenCanvas::new(width, height).map_err(describe)?;
+    let context: web_sys::OffscreenCanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .map_err(describe)?
+        .ok_or("no 2d canvas")?
+        .dyn_into()
+        .map_err(|_| "no 2d canvas")?;
+    context.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0).map_err(describe)?;
+    let pixels = context.get_image_data(0.0, 0.0, f64::from(width), f64::from(height)).map_err(describe)?;
+    Ok((pixels.data().0, width as usize, height as usize))
+}
+
 fn describe(value: JsValue) -> String {
     value
         .dyn_ref::<js_sys::Error>()

@@ -9,7 +9,7 @@ use futures_channel::oneshot;
 use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_core::vault::{RecordKind, VaultError};
+use wasm_core::vault::{MasterSeed, RecordKind, VaultError, SEED_LEN};
 use zeroize::Zeroizing;
 
 /// Why a worker call failed.
@@ -21,6 +21,9 @@ pub enum WorkerError {
     /// The worker could not run.
     #[error("the wallet's background worker failed ({0}); reload the page and try again")]
     Worker(String),
+    /// A QR code could not be scanned; the reason says what to do.
+    #[error("{0}")]
+    Scan(String),
 }
 
 type Reply = Result<JsValue, String>;
@@ -151,4 +154,122 @@ pub async fn strength(passphrase: &str) -> Result<Strength, WorkerError> {
     let reply = call("strength", Array::of1(&passphrase.into())).await?;
     let text = reply.as_string().ok_or_else(|| WorkerError::Worker("unexpected reply".into()))?;
     serde_json::from_str(&text).map_err(|error| WorkerError::Worker(error.to_string()))
+}
+
+/// Errors from consent operations are reasons in words, not worker failures.
+fn reason(error: WorkerError) -> WorkerError {
+    match error {
+        WorkerError::Worker(text) if !text.starts_with("worker:") => WorkerError::Scan(text),
+        other => other,
+    }
+}
+
+fn text_reply(reply: JsValue) -> Result<String, WorkerError> {
+    reply.as_string().ok_or_else(|| WorkerError::Worker("unexpected reply".into()))
+}
+
+/// Finds and reads a QR code in RGBA pixels, in the worker (rqrr). The error is the reason.
+pub async fn scan_qr(rgba: &[u8], width: usize, height: usize) -> Result<String, WorkerError> {
+    let args = Array::of3(&Uint8Array::from(rgba), &(width as u32).into(), &(height as u32).into());
+    text_reply(call("scan", args).await.map_err(reason)?)
+}
+
+/// A grant just signed: its QR payload and the code as SVG.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct SignedCode {
+    /// The `AS1:` text.
+    pub payload: String,
+    /// The QR code.
+    pub svg: String,
+}
+
+/// What the patient chose for a grant.
+pub struct GrantRequest<'a> {
+    /// The patient's pairwise secret key for this provider (stays in this browser).
+    pub pairwise_secret: &'a [u8; 32],
+    /// The provider's public key.
+    pub provider_key: &'a [u8; 32],
+    /// SMART v2 scopes.
+    pub scopes: &'a [String],
+    /// HL7 PurposeOfUse code.
+    pub purpose: &'a str,
+    /// Now (Unix seconds).
+    pub now: u64,
+    /// Expiry (Unix seconds).
+    pub expires_at: u64,
+    /// Log origin.
+    pub log_origin: &'a str,
+}
+
+/// Signs a grant in the worker and renders its code.
+pub async fn sign_grant(request: GrantRequest<'_>) -> Result<SignedCode, WorkerError> {
+    let scopes = serde_json::to_string(request.scopes).map_err(|e| WorkerError::Worker(e.to_string()))?;
+    let args = Array::new();
+    for value in [
+        Uint8Array::from(&request.pairwise_secret[..]).into(),
+        Uint8Array::from(&request.provider_key[..]).into(),
+        JsValue::from_str(&scopes),
+        JsValue::from_str(request.purpose),
+        JsValue::from(request.now),
+        JsValue::from(request.expires_at),
+        JsValue::from_str(request.log_origin),
+    ] {
+        args.push(&value);
+    }
+    let reply = text_reply(call("sign", args).await.map_err(reason)?)?;
+    serde_json::from_str(&reply).map_err(|e| WorkerError::Worker(e.to_string()))
+}
+
+/// One check of a verdict report.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct CheckReport {
+    /// `format`, `signature`, `audience`, `not_before`, `expiry`, `ledger` or `revocation`.
+    pub check: String,
+    /// `passed`, `failed` or `not_checked`.
+    pub outcome: String,
+    /// What was seen, or why it failed or was not checked.
+    pub detail: String,
+}
+
+/// A verdict report (see `wasm_core::consent::report`).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+pub struct VerdictReport {
+    /// The offline checks pass.
+    pub valid: bool,
+    /// Every check.
+    pub checks: Vec<CheckReport>,
+    /// The claims, when readable.
+    pub grant: Option<serde_json::Value>,
+}
+
+/// Verifies a consent code's text in the worker.
+pub async fn verify_payload(
+    text: &str,
+    now: u64,
+    audience: Option<&[u8; 32]>,
+) -> Result<VerdictReport, WorkerError> {
+    let audience = audience.map_or_else(|| Uint8Array::new_with_length(0), |key| Uint8Array::from(&key[..]));
+    let args = Array::of3(&text.into(), &JsValue::from(now), &audience);
+    let reply = text_reply(call("verify", args).await?)?;
+    serde_json::from_str(&reply).map_err(|e| WorkerError::Worker(e.to_string()))
+}
+
+/// Renders text as an SVG QR code in the worker.
+pub async fn render_qr(text: &str) -> Result<String, WorkerError> {
+    text_reply(call("render", Array::of1(&text.into())).await.map_err(reason)?)
+}
+
+/// The seed's 24 recovery words, computed in the worker.
+pub async fn recovery_words(seed: &MasterSeed) -> Result<Zeroizing<Vec<String>>, WorkerError> {
+    let reply = call("phrase", Array::of1(&Uint8Array::from(&seed.expose_bytes()[..]))).await?;
+    let phrase = Zeroizing::new(text_reply(reply)?);
+    Ok(Zeroizing::new(phrase.split(' ').map(str::to_string).collect()))
+}
+
+/// The seed of a recovery phrase, checked in the worker (checksum, unknown words named).
+pub async fn seed_from_phrase(phrase: &str) -> Result<MasterSeed, WorkerError> {
+    let bytes = Zeroizing::new(bytes(call("seed", Array::of1(&phrase.into())).await?)?);
+    let seed: [u8; SEED_LEN] =
+        bytes.as_slice().try_into().map_err(|_| WorkerError::Worker("unexpected reply".into()))?;
+    Ok(MasterSeed::from_bytes(seed))
 }

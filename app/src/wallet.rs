@@ -70,6 +70,18 @@ pub enum WalletError {
     /// The vault worker failed.
     #[error("the wallet's background worker failed ({0}); reload the page and try again")]
     Worker(String),
+    /// From consent grants.
+    #[error(transparent)]
+    Consent(#[from] wasm_core::consent::ConsentError),
+    /// Reading a consent code from an image failed; the reason says what to do.
+    #[error("{0}")]
+    Scan(String),
+    /// A provider id is not 64 hexadecimal digits.
+    #[error("a provider id is 64 characters 0-9 and a-f; copy it again from the provider's page")]
+    ProviderId,
+    /// The number of days is out of range.
+    #[error("choose between 1 and 3650 days")]
+    Days,
 }
 
 impl From<WorkerError> for WalletError {
@@ -77,6 +89,7 @@ impl From<WorkerError> for WalletError {
         match error {
             WorkerError::Vault(vault_error) => WalletError::Vault(vault_error),
             WorkerError::Worker(message) => WalletError::Worker(message),
+            WorkerError::Scan(reason) => WalletError::Scan(reason),
         }
     }
 }
@@ -270,7 +283,7 @@ impl Wallet {
         passphrase: &str,
         confirm: &str,
     ) -> Result<(), WalletError> {
-        let seed = MasterSeed::from_recovery_phrase(phrase)?;
+        let seed = vault_worker::seed_from_phrase(phrase).await?;
         check_new_passphrase(passphrase, confirm).await?;
         self.save(&seed, passphrase).await?;
         self.settle_unlocked(seed);
@@ -296,6 +309,11 @@ impl Wallet {
     pub fn download_stored(self, file_name: &str) -> Result<(), WalletError> {
         let bytes = self.stored.get_value().ok_or(WalletError::Locked)?;
         browser::download(&bytes, file_name).map_err(WalletError::Download)
+    }
+
+    /// Runs `f` with the master seed while the wallet is unlocked; `None` when locked.
+    pub fn with_seed<T>(self, f: impl FnOnce(&MasterSeed) -> T) -> Option<T> {
+        self.seed.with_value(|seed| seed.as_ref().map(f))
     }
 
     /// Records activity (keeps the wallet unlocked).

@@ -275,6 +275,7 @@ fn key_derivation_matches_independent_hkdf() {
         let seed = seed_from_hex(&vector.seed);
         let key = match (vector.label.as_str(), &vector.provider) {
             ("root", None) => seed.root_key(),
+            ("provider", None) => seed.provider_key(),
             ("pairwise", Some(provider)) => seed.pairwise_key(provider.as_bytes()),
             other => panic!("unknown derivation vector {other:?}"),
         };

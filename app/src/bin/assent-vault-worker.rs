@@ -1,5 +1,5 @@
-//! The vault worker: the slow and large parts of the vault — Argon2id sealing and opening, and
-//! the passphrase-strength estimator — built as a separate wasm module that `vault-worker.js`
+//! The vault worker: the slow and large parts of the wallet — Argon2id sealing and opening, the
+//! passphrase-strength estimator, and QR scanning — built as a separate wasm module that `vault-worker.js`
 //! runs in a Web Worker. The page's main thread never freezes on a key derivation, and none of
 //! this is on the page's first load.
 #![forbid(unsafe_code)]
@@ -33,6 +33,77 @@ pub fn seal_record(kind: u8, plaintext: &[u8], passphrase: &str) -> Result<Vec<u
 pub fn open_record(kind: u8, record: &[u8], passphrase: &str) -> Result<Vec<u8>, JsValue> {
     vault::open(kind_of(kind)?, record, passphrase)
         .map(|plaintext| plaintext.to_vec())
+        .map_err(|error| error_json(&error))
+}
+
+/// Signs a consent grant with the patient's pairwise secret key for this provider; returns
+/// `{"payload": "AS1:…", "svg": "<svg…"}`. Errors are the reason in words.
+#[wasm_bindgen]
+pub fn sign_grant(
+    pairwise_secret: &[u8],
+    provider_key: &[u8],
+    scopes_json: &str,
+    purpose: &str,
+    now: u64,
+    expires_at: u64,
+    log_origin: &str,
+) -> Result<String, JsValue> {
+    let words = |text: String| JsValue::from_str(&text);
+    let secret: [u8; 32] =
+        pairwise_secret.try_into().map_err(|_| words("the signing key is not 32 bytes".into()))?;
+    let audience: [u8; 32] =
+        provider_key.try_into().map_err(|_| words("the provider id is not 32 bytes".into()))?;
+    let scopes: Vec<String> = serde_json::from_str(scopes_json).map_err(|e| words(e.to_string()))?;
+    let draft = wasm_core::consent::GrantDraft {
+        audience,
+        scopes,
+        purpose: purpose.to_string(),
+        not_before: now,
+        expires_at,
+        log_origin: log_origin.to_string(),
+    };
+    let key = ed25519_dalek::SigningKey::from_bytes(&secret);
+    let grant = draft.sign(&key, now, &mut getrandom::SysRng).map_err(|e| words(e.to_string()))?;
+    let text = wasm_core::consent::payload::encode(grant.bytes());
+    let svg = wasm_core::consent::qr::render_svg(&text).map_err(|e| words(e.to_string()))?;
+    Ok(serde_json::json!({ "payload": text, "svg": svg }).to_string())
+}
+
+/// Verifies a consent code's text at `now`, against `audience` (the provider's public key) when
+/// given (empty: not checked); returns the verdict report as JSON.
+#[wasm_bindgen]
+pub fn verify_payload(text: &str, now: u64, audience: &[u8]) -> String {
+    let audience: Option<[u8; 32]> = audience.try_into().ok();
+    let verdict = wasm_core::consent::payload::verify(text, now, audience.as_ref());
+    wasm_core::consent::report::verdict_json(&verdict).to_string()
+}
+
+/// Renders text as an SVG QR code.
+#[wasm_bindgen]
+pub fn render_qr(text: &str) -> Result<String, JsValue> {
+    wasm_core::consent::qr::render_svg(text).map_err(|error| JsValue::from_str(&error.to_string()))
+}
+
+/// Finds and reads a QR code in RGBA pixels; errors are the reason in words.
+#[wasm_bindgen]
+pub fn scan_qr(rgba: &[u8], width: usize, height: usize) -> Result<String, JsValue> {
+    wasm_core::consent::qr::scan_rgba(rgba, width, height)
+        .map_err(|error| JsValue::from_str(&error.to_string()))
+}
+
+/// The 24-word recovery phrase of a seed.
+#[wasm_bindgen]
+pub fn recovery_phrase(seed: &[u8]) -> Result<String, JsValue> {
+    let bytes: [u8; vault::SEED_LEN] =
+        seed.try_into().map_err(|_| error_json(&VaultError::PhraseLength { found: 0 }))?;
+    Ok(vault::MasterSeed::from_bytes(bytes).recovery_phrase().expose().to_string())
+}
+
+/// The seed of a 24-word recovery phrase; errors are a JSON `VaultError` naming the problem.
+#[wasm_bindgen]
+pub fn seed_from_phrase(phrase: &str) -> Result<Vec<u8>, JsValue> {
+    vault::MasterSeed::from_recovery_phrase(phrase)
+        .map(|seed| seed.expose_bytes().to_vec())
         .map_err(|error| error_json(&error))
 }
 

@@ -10,6 +10,7 @@ pub mod wallet;
 use leptos::prelude::*;
 
 use crate::wallet::WalletError;
+use wallet::run;
 
 /// Shows a failed operation's error, in words, through an `ErrorBoundary`; shows nothing on
 /// success. It clears when the next attempt starts.
@@ -35,7 +36,7 @@ fn ErrorNotice(outcome: RwSignal<Result<(), WalletError>>, test_id: &'static str
 fn NotYetAvailable(what: &'static str) -> impl IntoView {
     view! {
         <p class="notice" role="status">
-            "Not available yet: " {what} " Your wallet (keys, backup and restore) is ready on the Wallet page."
+            "Not available yet: " {what} " Your wallet (keys, backup and restore) is on the Wallet page; consent codes are on the Share and Provider pages."
         </p>
     }
 }

@@ -1,15 +1,172 @@
-//! The provider's page: scan a consent QR code and verify it.
+//! The provider's page: its provider id, and verifying a patient's consent code from pasted
+//! text or an image (a photo or screenshot of the QR code).
 
 use leptos::prelude::*;
+use wasm_core::consent::qr;
+use web_sys::HtmlInputElement;
 
-use super::NotYetAvailable;
+use super::{run, ErrorNotice};
+use crate::browser;
+use crate::vault_worker::{self, VerdictReport};
+use crate::wallet::{Wallet, WalletError, WalletStatus};
 
 /// The provider page.
 #[component]
 pub fn Provider() -> impl IntoView {
     view! {
         <h1>"Provider"</h1>
-        <p>"Scan a patient's consent QR code to check its signature, expiry, audience and ledger status."</p>
-        <NotYetAvailable what="provider keys and scanning consent codes." />
+        <p>"Check a patient's consent code: its signature, that it was given to you, and its dates. These checks work offline."</p>
+        <ProviderIdentity />
+        <VerifyConsent />
+    }
+}
+
+/// This wallet's provider id, for patients to grant to.
+#[component]
+fn ProviderIdentity() -> impl IntoView {
+    let wallet = expect_context::<Wallet>();
+    move || {
+        if wallet.status.get() != WalletStatus::Unlocked {
+            return view! {
+                <p class="notice" role="status">"Unlock your wallet on the " <a href="/">"Wallet page"</a> " to show your provider id and check that codes were given to you."</p>
+            }
+            .into_any();
+        }
+        let id = wallet
+            .with_seed(|seed| hex::encode(seed.provider_key().verifying_key().as_bytes()))
+            .unwrap_or_default();
+        let upper = id.to_uppercase();
+        let svg = LocalResource::new(move || {
+            let text = upper.clone();
+            async move { vault_worker::render_qr(&text).await.unwrap_or_default() }
+        });
+        view! {
+            <section aria-labelledby="identity-title">
+                <h2 id="identity-title">"Your provider id"</h2>
+                <p>"Patients enter or scan this id when they give you consent."</p>
+                <code class="hash" data-testid="provider-id">{id}</code>
+                <div class="qr small" role="img" aria-label="QR code of your provider id, shown as text above" inner_html=move || svg.get().unwrap_or_default()></div>
+            </section>
+        }
+        .into_any()
+    }
+}
+
+/// Plain words for a check named in a verdict report.
+fn check_label(name: &str) -> &'static str {
+    match name {
+        "format" => "Readable Assent consent code",
+        "signature" => "Patient's signature",
+        "audience" => "Given to you",
+        "not_before" => "Already valid",
+        "expiry" => "Not expired",
+        "ledger" => "On the ledger",
+        "revocation" => "Not revoked",
+        _ => "Other check",
+    }
+}
+
+/// Verify a consent code: paste its text or upload an image of it.
+#[component]
+fn VerifyConsent() -> impl IntoView {
+    let wallet = expect_context::<Wallet>();
+    let text = RwSignal::new(String::new());
+    let verdict = RwSignal::new(None::<VerdictReport>);
+    // How many checks have completed: lets a reader (and the e2e test) tell a new verdict from
+    // the previous one.
+    let completed = RwSignal::new(0u32);
+    let outcome = RwSignal::new(Ok(()));
+    let file_input = NodeRef::<leptos::html::Input>::new();
+
+    // Checks run in the worker; the page only shows the report.
+    let check = move |payload_text: String| async move {
+        let own_key = wallet.with_seed(|seed| seed.provider_key().verifying_key().to_bytes());
+        let report =
+            vault_worker::verify_payload(&payload_text, browser::now_ms() / 1_000, own_key.as_ref()).await?;
+        let _ = verdict.try_set(Some(report));
+        let _ = completed.try_update(|n| *n += 1);
+        Ok::<(), WalletError>(())
+    };
+    let verify_text = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        verdict.set(None);
+        run(outcome, check(text.get_untracked()));
+    };
+    let verify_image = move |_| {
+        let file = file_input
+            .get_untracked()
+            .and_then(|input: HtmlInputElement| input.files())
+            .and_then(|f| f.get(0));
+        let Some(file) = file else { return };
+        verdict.set(None);
+        run(outcome, async move {
+            let (rgba, width, height) =
+                browser::image_rgba(&file, qr::MAX_SCAN_PIXELS).await.map_err(WalletError::Scan)?;
+            let found = vault_worker::scan_qr(&rgba, width, height).await?;
+            let _ = text.try_set(found.clone());
+            check(found).await
+        });
+    };
+
+    view! {
+        <section aria-labelledby="verify-title">
+            <h2 id="verify-title">"Check a consent code"</h2>
+            <label for="code-image">"Image of the code (photo or screenshot)"</label>
+            <input id="code-image" type="file" accept="image/*" node_ref=file_input on:change=verify_image />
+            <form on:submit=verify_text>
+                <label for="code-text">"Or paste the code's text"</label>
+                <textarea id="code-text" rows="4" spellcheck="false" bind:value=text></textarea>
+                <button type="submit">"Check"</button>
+            </form>
+            <ErrorNotice outcome test_id="verify-error" />
+            <div data-testid="verdict" data-checks-completed=move || completed.get().to_string()>
+                {move || verdict.get().map(|verdict| view! { <VerdictPanel verdict /> })}
+            </div>
+        </section>
+    }
+}
+
+/// Every check, one per line; never a green "valid" for what was not checked.
+#[component]
+fn VerdictPanel(verdict: VerdictReport) -> impl IntoView {
+    let headline = if verdict.valid {
+        "The offline checks pass: signed by the patient and within its dates. The ledger and revocation are not checked yet, so treat it as unconfirmed.".to_string()
+    } else {
+        let reason = verdict
+            .checks
+            .iter()
+            .find(|c| c.outcome == "failed")
+            .map(|c| c.detail.clone())
+            .unwrap_or_default();
+        format!("Not valid: {reason}")
+    };
+    let summary = verdict.grant.as_ref().map(|grant| {
+        let scopes: Vec<&str> = grant["scopes"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|s| s.as_str()).collect())
+            .unwrap_or_default();
+        format!(
+            "Scopes granted: {}. Purpose: {}. Ledger: {}.",
+            scopes.join(", "),
+            grant["purpose_words"].as_str().unwrap_or_default(),
+            grant["log_origin"].as_str().unwrap_or_default()
+        )
+    });
+    view! {
+        <div class="verdict" aria-live="polite">
+            <p class=if verdict.valid { "notice" } else { "error" } role="status" data-testid="verdict-headline">{headline}</p>
+            <ul class="checks">
+                {verdict.checks.into_iter().map(|check| {
+                    let class = match check.outcome.as_str() { "passed" => "passed", "failed" => "failed", _ => "not-checked" };
+                    let outcome = check.outcome.replace('_', " ");
+                    view! {
+                        <li class=class data-testid=format!("check-{}", check.check)>
+                            <strong>{check_label(&check.check)}</strong>": " {outcome} " — " {check.detail}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {summary.map(|text| view! { <p data-testid="granted-scopes">{text}</p> })}
+        </div>
     }
 }

@@ -1,15 +1,132 @@
-//! Consent grants: choose a provider, what they may read, why and until when.
+//! Consent grants: choose a provider, what they may read, why and until when; sign on this
+//! device and show the grant as a QR code.
 
 use leptos::prelude::*;
+use wasm_core::consent::Purpose;
 
-use super::NotYetAvailable;
+use super::{run, ErrorNotice};
+use crate::browser;
+use crate::vault_worker::{self, GrantRequest, SignedCode};
+use crate::wallet::{Wallet, WalletError, WalletStatus};
+
+/// The transparency log grants are committed to (the gateway's origin arrives with the ledger).
+pub const LOG_ORIGIN: &str = "assent.local/log";
+
+/// Record categories in plain words, and the SMART v2 scope each one grants.
+pub const CATEGORIES: [(&str, &str); 6] = [
+    ("Laboratory results", "patient/Observation.rs?category=laboratory"),
+    ("Vital signs", "patient/Observation.rs?category=vital-signs"),
+    ("Conditions and diagnoses", "patient/Condition.rs"),
+    ("Medications", "patient/MedicationStatement.rs"),
+    ("Allergies", "patient/AllergyIntolerance.rs"),
+    ("Immunizations", "patient/Immunization.rs"),
+];
+
+/// Parses a provider id (its public key) from 64 hex digits.
+pub fn parse_provider_id(text: &str) -> Result<[u8; 32], WalletError> {
+    hex::decode(text.trim()).ok().and_then(|b| b.try_into().ok()).ok_or(WalletError::ProviderId)
+}
 
 /// The share page.
 #[component]
 pub fn Share() -> impl IntoView {
+    let wallet = expect_context::<Wallet>();
     view! {
         <h1>"Share"</h1>
-        <p>"Give a provider permission to read chosen parts of your records, for a purpose and until a date you pick. You can revoke it at any time."</p>
-        <NotYetAvailable what="signing consent grants and showing them as QR codes." />
+        <p>"Give a provider permission to read chosen parts of your records, for a purpose and until a date you pick. The grant is signed on this device."</p>
+        {move || {
+            if wallet.status.get() == WalletStatus::Unlocked {
+                view! { <ShareForm /> }.into_any()
+            } else {
+                view! { <p class="notice" role="status">"Unlock your wallet on the " <a href="/">"Wallet page"</a> " to sign a consent grant."</p> }.into_any()
+            }
+        }}
+    }
+}
+
+#[component]
+fn ShareForm() -> impl IntoView {
+    let wallet = expect_context::<Wallet>();
+    let provider = RwSignal::new(String::new());
+    let chosen = RwSignal::new([false; CATEGORIES.len()]);
+    let purpose = RwSignal::new(Purpose::Treat.code().to_string());
+    let days = RwSignal::new("30".to_string());
+    let outcome = RwSignal::new(Ok(()));
+    let signed = RwSignal::new(None::<SignedCode>);
+
+    let sign = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        signed.set(None);
+        let (provider_text, days_text, choice, purpose_code) =
+            (provider.get_untracked(), days.get_untracked(), chosen.get_untracked(), purpose.get_untracked());
+        run(outcome, async move {
+            let provider_key = parse_provider_id(&provider_text)?;
+            let days = days_text
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|d| (1..=3650).contains(d))
+                .ok_or(WalletError::Days)?;
+            let scopes: Vec<String> = CATEGORIES
+                .iter()
+                .zip(choice)
+                .filter(|(_, on)| *on)
+                .map(|((_, scope), _)| scope.to_string())
+                .collect();
+            // The pairwise secret goes to this page's own worker only; it never leaves the browser.
+            let secret = wallet
+                .with_seed(|seed| seed.pairwise_key(&provider_key).to_bytes())
+                .ok_or(WalletError::Locked)?;
+            let now = browser::now_ms() / 1_000;
+            let code = vault_worker::sign_grant(GrantRequest {
+                pairwise_secret: &secret,
+                provider_key: &provider_key,
+                scopes: &scopes,
+                purpose: &purpose_code,
+                now,
+                expires_at: now + days * 86_400,
+                log_origin: LOG_ORIGIN,
+            })
+            .await?;
+            let _ = signed.try_set(Some(code));
+            Ok(())
+        });
+    };
+
+    view! {
+        <form on:submit=sign>
+            <label for="provider-id">"Provider id (from the provider's page)"</label>
+            <input id="provider-id" type="text" autocomplete="off" spellcheck="false" bind:value=provider />
+            <fieldset>
+                <legend>"What they may read"</legend>
+                {CATEGORIES.iter().enumerate().map(|(index, (label, _))| view! {
+                    <label>
+                        <input type="checkbox" prop:checked=move || chosen.get()[index]
+                            on:change=move |_| chosen.update(|c| c[index] = !c[index]) />
+                        " " {*label}
+                    </label>
+                }).collect_view()}
+            </fieldset>
+            <label for="purpose">"Why"</label>
+            <select id="purpose" on:change=move |event| purpose.set(event_target_value(&event))>
+                {Purpose::ALL.iter().map(|p| view! {
+                    <option value=p.code() selected=*p == Purpose::Treat>{p.plain_words()}</option>
+                }).collect_view()}
+            </select>
+            <label for="days">"For how many days"</label>
+            <input id="days" type="number" min="1" max="3650" bind:value=days />
+            <button type="submit">"Sign and show the code"</button>
+        </form>
+        <ErrorNotice outcome test_id="share-error" />
+        {move || signed.get().map(|code| view! {
+            <section aria-labelledby="code-title" class="grant-code">
+                <h2 id="code-title">"Your consent code"</h2>
+                <p>"Show this code to the provider. It contains no health data, only your permission."</p>
+                <div class="qr" role="img" aria-label="QR code of your consent grant; its text is below" data-testid="grant-qr" inner_html=code.svg></div>
+                <label for="grant-payload">"The same code as text"</label>
+                <textarea id="grant-payload" rows="4" readonly data-testid="grant-payload">{code.payload}</textarea>
+                <button type="button" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>"Print"</button>
+            </section>
+        })}
     }
 }

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_core::vault::MasterSeed;
 use web_sys::HtmlInputElement;
+use zeroize::Zeroizing;
 
 use super::ErrorNotice;
 use crate::browser;
@@ -45,7 +46,7 @@ fn Progress() -> impl IntoView {
 /// Runs a wallet operation in the background and records its outcome. The outcome may land
 /// after the form that started it is gone (a successful unlock replaces the page), so it is
 /// written with `try_set`.
-fn run(
+pub(super) fn run(
     outcome: RwSignal<Result<(), WalletError>>,
     operation: impl std::future::Future<Output = Result<(), WalletError>> + 'static,
 ) {
@@ -99,6 +100,8 @@ fn CreateWallet() -> impl IntoView {
     let outcome = RwSignal::new(Ok(()));
     // The seed being created, and the positions (0-based) the patient must confirm.
     let pending = StoredValue::new(None::<MasterSeed>);
+    // The recovery words of the pending seed, from the worker; zeroized when replaced or dropped.
+    let words = StoredValue::new(Zeroizing::new(Vec::<String>::new()));
     let step = RwSignal::new(0u8);
     let positions = RwSignal::new(Vec::<usize>::new());
     let answers = RwSignal::new(vec![String::new(); 3]);
@@ -109,6 +112,8 @@ fn CreateWallet() -> impl IntoView {
         run(outcome, async move {
             check_new_passphrase(&typed, &again).await?;
             let seed = MasterSeed::generate(&mut getrandom::SysRng)?;
+            let phrase = vault_worker::recovery_words(&seed).await?;
+            words.set_value(phrase);
             positions.set(confirmation_positions()?);
             pending.set_value(Some(seed));
             step.set(1);
@@ -119,8 +124,7 @@ fn CreateWallet() -> impl IntoView {
         event.prevent_default();
         let Some(seed) = pending.get_value() else { return };
         // From here the seed lives in `create`; the form may be gone when it returns.
-        let phrase = seed.recovery_phrase();
-        let words: Vec<&str> = phrase.words().collect();
+        let words = words.get_value();
         let typed = answers.get_untracked();
         let wrong = positions
             .get_untracked()
@@ -152,9 +156,7 @@ fn CreateWallet() -> impl IntoView {
                         <p><strong>"Write down these 24 words, in order, and keep them somewhere safe."</strong>
                         " They are the only way to recover your wallet if you forget your passphrase or lose this device. They are shown only now."</p>
                         <ol class="phrase" data-testid="recovery-phrase">
-                            {pending.get_value().map(|seed| {
-                                seed.recovery_phrase().words().map(|word| view! { <li>{word.to_string()}</li> }).collect_view()
-                            })}
+                            {words.get_value().iter().map(|word| view! { <li>{word.clone()}</li> }).collect_view()}
                         </ol>
                         <button type="button" on:click=move |_| step.set(2)>"I have written them down"</button>
                     </div>

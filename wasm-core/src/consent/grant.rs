@@ -22,6 +22,7 @@ use ed25519_dalek::SigningKey;
 use rand_core::TryCryptoRng;
 
 use super::claims::{self, uint, ClaimMap};
+use super::fhir::rfc3339;
 use super::signed::{self, ObjectKind};
 use super::{provider_id, ConsentError, Purpose, Scope};
 use crate::hash::{tagged_hash, Digest256, Domain};
@@ -294,16 +295,16 @@ pub fn verify(bytes: &[u8], now: u64, expected_audience: Option<&[u8; 32]>) -> V
             name: CheckName::NotBefore,
             outcome: outcome(
                 now >= claims.not_before,
-                format!("valid since {}", claims.not_before),
-                format!("not valid until {} (now {now})", claims.not_before),
+                format!("valid since {}", rfc3339(claims.not_before)),
+                format!("not valid until {} (now {})", rfc3339(claims.not_before), rfc3339(now)),
             ),
         },
         Check {
             name: CheckName::Expiry,
             outcome: outcome(
                 now < claims.expires_at,
-                format!("valid until {}", claims.expires_at),
-                format!("expired at {} (now {now})", claims.expires_at),
+                format!("valid until {}", rfc3339(claims.expires_at)),
+                format!("expired at {} (now {})", rfc3339(claims.expires_at), rfc3339(now)),
             ),
         },
         ledger,

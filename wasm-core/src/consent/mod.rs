@@ -13,6 +13,7 @@ pub mod grant;
 pub mod payload;
 pub mod purpose;
 pub mod qr;
+pub mod report;
 pub mod revocation;
 pub mod scope;
 mod signed;

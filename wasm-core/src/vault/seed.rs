@@ -19,6 +19,8 @@ const KEY_DERIVATION_SALT: &[u8] = b"assent/v1/vault/key-derivation";
 const PAIRWISE_INFO: &[u8] = b"pairwise-key\x00";
 /// HKDF info of the root key, which signs only wallet-internal records.
 const ROOT_INFO: &[u8] = b"root-key";
+/// HKDF info of the provider key: the identity this wallet uses when it acts as a provider.
+const PROVIDER_INFO: &[u8] = b"provider-key";
 
 /// The wallet's master seed. Zeroized on drop; `Debug` never shows it.
 #[derive(Clone, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
@@ -83,6 +85,12 @@ impl MasterSeed {
     /// The root key, which signs only wallet-internal records and is never shown to providers.
     pub fn root_key(&self) -> SigningKey {
         self.derive_key(ROOT_INFO)
+    }
+
+    /// The provider key: what this wallet signs access events with when its owner acts as a
+    /// provider. Its public half is the provider's id that patients grant to.
+    pub fn provider_key(&self) -> SigningKey {
+        self.derive_key(PROVIDER_INFO)
     }
 
     fn derive_key(&self, info: &[u8]) -> SigningKey {

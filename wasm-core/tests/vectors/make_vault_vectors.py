@@ -6,7 +6,7 @@ Rust code.
   entropy; the first four entropies are the BIP's own test vectors.
 - Key derivation: HKDF-SHA-256 (RFC 5869) written here with hmac/hashlib:
   salt "assent/v1/vault/key-derivation", IKM = seed, info "root-key" or
-  "pairwise-key\\x00" || provider id; the output is the Ed25519 secret key.
+  "pairwise-key\\x00" || provider id, or "provider-key"; the output is the Ed25519 secret key.
 
 Run: pip install mnemonic==0.21 && python3 make_vault_vectors.py > vault-vectors.json
 """
@@ -39,6 +39,7 @@ derivations = []
 for e in entropies[4:6]:
     seed = bytes.fromhex(e)
     derivations.append({"seed": e, "label": "root", "secret": hkdf_sha256(SALT, seed, b"root-key").hex()})
+    derivations.append({"seed": e, "label": "provider", "secret": hkdf_sha256(SALT, seed, b"provider-key").hex()})
     for provider in ["provider-a", "provider-b"]:
         info = b"pairwise-key\x00" + provider.encode()
         derivations.append(

@@ -1,0 +1,56 @@
+// Wallet steps shared by the end-to-end tests: create a wallet through the onboarding UI, read
+// its public key, restore from the phrase.
+import assert from "node:assert/strict";
+
+export const PASSPHRASE = "tangerine orbit velvet quarry lantern";
+export const NEW_PASSPHRASE = "marble harbor pickle sunrise kettle";
+
+export async function publicKey(page) {
+  const key = page.getByTestId("root-public-key");
+  await key.waitFor({ timeout: 30_000 });
+  const text = (await key.textContent()).trim();
+  assert.match(text, /^[0-9a-f]{64}$/);
+  return text;
+}
+
+/** Fills a new-passphrase pair inside `scope`. */
+export async function fillNewPassphrase(scope, passphrase) {
+  await scope.getByLabel("New passphrase", { exact: true }).fill(passphrase);
+  await scope.getByLabel("Type the new passphrase again").fill(passphrase);
+}
+
+export async function restoreFromPhrase(page, words, passphrase) {
+  const restore = page.getByRole("region", { name: "Restore a wallet" });
+  await restore.getByText("From your recovery phrase").click();
+  await restore.getByLabel("Your 24 recovery words, in order").fill(words.join(" "));
+  await fillNewPassphrase(restore, passphrase);
+  await restore.getByRole("button", { name: "Restore from phrase" }).click();
+}
+
+export async function createWallet(page) {
+  const create = page.getByRole("region", { name: "Create a wallet" });
+  await fillNewPassphrase(create, "password123");
+  await page.getByRole("button", { name: "Continue" }).click();
+  assert.match(await page.getByTestId("create-error").textContent(), /too easy to guess/);
+
+  await fillNewPassphrase(create, PASSPHRASE);
+  await create.getByTestId("passphrase-strength").filter({ hasText: /Strength: (strong|very strong)/ }).waitFor();
+  await page.getByRole("button", { name: "Continue" }).click();
+  const words = await page.getByTestId("recovery-phrase").locator("li").allTextContents();
+  assert.equal(words.length, 24);
+  await page.getByRole("button", { name: "I have written them down" }).click();
+
+  const labels = await page.locator("label[for^=confirm-word-]").allTextContents();
+  assert.equal(labels.length, 3);
+  const positions = labels.map((label) => Number(label.replace("Word ", "")));
+  // A wrong word is caught and names its position.
+  await page.getByLabel(labels[0], { exact: true }).fill("wrong");
+  await page.getByLabel(labels[1], { exact: true }).fill(words[positions[1] - 1]);
+  await page.getByLabel(labels[2], { exact: true }).fill(words[positions[2] - 1]);
+  await page.getByRole("button", { name: "Create my wallet" }).click();
+  assert.match(await page.getByTestId("create-error").textContent(), new RegExp(`word ${positions[0]} does not match`));
+  await page.getByLabel(labels[0], { exact: true }).fill(words[positions[0] - 1].toUpperCase());
+  await page.getByRole("button", { name: "Create my wallet" }).click();
+  return { words, key: await publicKey(page) };
+}
+
