@@ -4,13 +4,14 @@
 // - scan-to-verdict (rqrr scan + verify) against the 100 ms target;
 // - sign (+ encode + render) and verify in wasm, for the wasm/native ratio with
 //   `cargo bench -p wasm-core --bench consent`.
-// Run: bash scripts/bench-consent.sh
+// Run: bash scripts/bench.sh consent
 import { join } from "node:path";
 import { gotoApp, openPage, repoRoot, startGateway } from "../tests/e2e/harness.mjs";
+import { median, summary as summaryWith } from "./stats.mjs";
+
+const summary = (xs) => summaryWith(xs, 2);
 
 const RUNS = Number(process.env.RUNS ?? 15);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const summary = (xs) => `${median(xs).toFixed(2)} ms (min ${Math.min(...xs).toFixed(2)}, max ${Math.max(...xs).toFixed(2)})`;
 
 const gateway = await startGateway();
 const { browser, page, problems } = await openPage(gateway.url);

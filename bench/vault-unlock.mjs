@@ -2,14 +2,15 @@
 // 1. the vault worker module's open_record (Argon2id + XChaCha20-Poly1305), side by side with
 //    hash-wasm's argon2id (npm) in the same page, same parameters;
 // 2. the whole unlock a patient sees on the wallet page: click "Unlock" to key shown.
-// Prints a Markdown table. Run: bash scripts/bench-vault.sh (it builds and runs everything).
+// Prints a Markdown table. Run: bash scripts/bench.sh vault.
 import { join } from "node:path";
 import { gotoApp, openPage, repoRoot, startGateway } from "../tests/e2e/harness.mjs";
+import { median, summary as summaryWith } from "./stats.mjs";
+
+const summary = (xs) => summaryWith(xs, 0);
 
 const RUNS = Number(process.env.RUNS ?? 7);
 const PASSPHRASE = "bench passphrase for the wallet";
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const summary = (xs) => `${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`;
 
 const gateway = await startGateway();
 const { browser, page, problems } = await openPage(gateway.url);
