@@ -36,10 +36,13 @@ export async function createWallet(page) {
   await fillNewPassphrase(create, PASSPHRASE);
   await create.getByTestId("passphrase-strength").filter({ hasText: /Strength: (strong|very strong)/ }).waitFor();
   await page.getByRole("button", { name: "Continue" }).click();
+  // The words arrive from the worker; wait for all 24 before reading them.
+  await page.getByTestId("recovery-phrase").locator("li").nth(23).waitFor();
   const words = await page.getByTestId("recovery-phrase").locator("li").allTextContents();
   assert.equal(words.length, 24);
   await page.getByRole("button", { name: "I have written them down" }).click();
 
+  await page.locator("label[for^=confirm-word-]").nth(2).waitFor();
   const labels = await page.locator("label[for^=confirm-word-]").allTextContents();
   assert.equal(labels.length, 3);
   const positions = labels.map((label) => Number(label.replace("Word ", "")));
