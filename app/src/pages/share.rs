@@ -124,7 +124,7 @@ fn ShareForm() -> impl IntoView {
                 <p>"Show this code to the provider. It contains no health data, only your permission."</p>
                 <div class="qr" role="img" aria-label="QR code of your consent grant; its text is below" data-testid="grant-qr" inner_html=code.svg></div>
                 <label for="grant-payload">"The same code as text"</label>
-                <textarea id="grant-payload" rows="4" readonly data-testid="grant-payload">{code.payload}</textarea>
+                <textarea id="grant-payload" rows="5" readonly data-testid="grant-payload" prop:value=code.payload></textarea>
                 <button type="button" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>"Print"</button>
             </section>
         })}
