@@ -1,12 +1,69 @@
 //! Small browser helpers: the clock, downloads and file reads.
 
-use js_sys::{Array, Uint8Array};
+use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 /// Milliseconds since the Unix epoch, from the browser's clock.
 pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
+}
+
+/// Waits `ms` milliseconds without blocking the page.
+pub async fn sleep_ms(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let scheduled = web_sys::window()
+            .map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).is_ok())
+            .unwrap_or(false);
+        if !scheduled {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Starts the camera (the rear one where there is a choice) and shows it in `video`.
+pub async fn start_camera(video: &web_sys::HtmlVideoElement) -> Result<web_sys::MediaStream, String> {
+    let devices = web_sys::window().ok_or("no window")?.navigator().media_devices().map_err(|_| {
+        "this browser gives no access to a camera; upload an image or paste the text instead".to_string()
+    })?;
+    let constraints = web_sys::MediaStreamConstraints::new();
+    let video_constraints = js_sys::Object::new();
+    js_sys::Reflect::set(&video_constraints, &"facingMode".into(), &"environment".into())
+        .map_err(describe)?;
+    constraints.set_video(&video_constraints);
+    let promise = devices.get_user_media_with_constraints(&constraints).map_err(describe)?;
+    let stream: web_sys::MediaStream = JsFuture::from(promise)
+        .await
+        .map_err(|_| "the camera could not be started (permission refused or no camera); upload an image or paste the text instead".to_string())?
+        .dyn_into()
+        .map_err(|_| "no camera stream")?;
+    video.set_src_object(Some(&stream));
+    let _ = video.play().map(JsFuture::from);
+    Ok(stream)
+}
+
+/// Stops every track of a camera stream.
+pub fn stop_camera(stream: &web_sys::MediaStream) {
+    for track in stream.get_tracks().iter() {
+        if let Ok(track) = track.dyn_into::<web_sys::MediaStreamTrack>() {
+            track.stop();
+        }
+    }
+}
+
+/// The current frame of a playing video as RGBA pixels; `None` before the first frame.
+pub fn video_frame(video: &web_sys::HtmlVideoElement) -> Option<(Vec<u8>, usize, usize)> {
+    let (width, height) = (video.video_width(), video.video_height());
+    if width == 0 || height == 0 || video.ready_state() < 2 {
+        return None;
+    }
+    let canvas = web_sys::OffscreenCanvas::new(width, height).ok()?;
+    let context: web_sys::OffscreenCanvasRenderingContext2d =
+        canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    context.draw_image_with_html_video_element(video, 0.0, 0.0).ok()?;
+    let pixels = context.get_image_data(0.0, 0.0, f64::from(width), f64::from(height)).ok()?;
+    Some((pixels.data().0, width as usize, height as usize))
 }
 
 /// Offers `bytes` to the user as a file download named `file_name`.

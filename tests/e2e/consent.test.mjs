@@ -1,9 +1,11 @@
 // Consent end to end in Chromium: a provider shows its id; the patient signs a grant to it and
 // the QR code renders; the provider uploads a screenshot of that code and sees the offline
 // checks pass with ledger and revocation "not checked"; a tampered code is invalid; markup in a
-// grant's text field renders as text.
+// grant's text field renders as text; the provider's camera (Chromium's fake camera playing a
+// frame with the code) reads a code from live frames.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gotoApp, openPage, screenshot, screenshotDir, startGateway } from "./harness.mjs";
 import { createWallet } from "./wallet-steps.mjs";
@@ -109,6 +111,65 @@ test("markup inside a grant renders as text and never runs", async () => {
     assert.ok(summary.includes(markup), "the markup is shown as literal text");
     assert.equal(await page.locator("main img, main script").count(), 0, "no element was injected");
     assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("the provider's camera reads a consent code from live frames", async () => {
+  // 1. A grant, drawn into a 1280×720 frame, its luma plane returned to the test.
+  const first = await openPage(gateway.url);
+  let frame;
+  try {
+    await gotoApp(first.page, gateway.url, first.problems);
+    frame = await first.page.evaluate(async () => {
+      const vault = await import("/assent-vault-worker.js");
+      await vault.default({ module_or_path: "/assent-vault-worker_bg.wasm" });
+      const now = BigInt(Math.floor(Date.now() / 1000));
+      const signed = JSON.parse(
+        vault.sign_grant(crypto.getRandomValues(new Uint8Array(32)), crypto.getRandomValues(new Uint8Array(32)),
+          '["patient/Immunization.rs"]', "PATRQT", now, now + 86400n, "assent.example/log"),
+      );
+      const image = new Image();
+      image.src = URL.createObjectURL(new Blob([signed.svg], { type: "image/svg+xml" }));
+      await image.decode();
+      const canvas = new OffscreenCanvas(1280, 720);
+      const context = canvas.getContext("2d");
+      context.fillStyle = "#ffffff";
+      context.fillRect(0, 0, 1280, 720);
+      context.drawImage(image, 400, 120, 480, 480);
+      const rgba = context.getImageData(0, 0, 1280, 720).data;
+      const luma = new Array(1280 * 720);
+      for (let i = 0; i < luma.length; i++) luma[i] = Math.round(0.299 * rgba[4 * i] + 0.587 * rgba[4 * i + 1] + 0.114 * rgba[4 * i + 2]);
+      return { payload: signed.payload, luma };
+    });
+  } finally {
+    await first.browser.close();
+  }
+  // 2. That frame as a Y4M video (4:2:0, neutral chroma), Chromium's fake camera.
+  mkdirSync(screenshotDir, { recursive: true });
+  const y4m = join(screenshotDir, "camera.y4m");
+  const header = Buffer.from("YUV4MPEG2 W1280 H720 F10:1 Ip A1:1 C420jpeg\nFRAME\n");
+  const chroma = Buffer.alloc(640 * 360 * 2, 128);
+  writeFileSync(y4m, Buffer.concat([header, Buffer.from(frame.luma), chroma]));
+
+  // 3. The provider scans with the camera (wallet locked: the audience is "not checked").
+  const { browser, page, problems } = await openPage(gateway.url, [
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    `--use-file-for-fake-video-capture=${y4m}`,
+  ]);
+  try {
+    await gotoApp(page, gateway.url, problems);
+    await nav(page, "Provider");
+    await page.getByRole("button", { name: "Scan with the camera" }).click();
+    const headline = page.getByTestId("verdict-headline");
+    await headline.waitFor({ timeout: 30_000 });
+    assert.match(await headline.textContent(), /The offline checks pass/);
+    assert.equal(await page.getByLabel("Or paste the code's text").inputValue(), frame.payload);
+    assert.match(await page.getByTestId("check-audience").textContent(), /not checked/);
+    assert.equal(await page.getByRole("button", { name: "Stop the camera" }).isDisabled(), true, "the camera stops once a code is read");
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();

@@ -53,9 +53,9 @@ export async function startGateway() {
   };
 }
 
-/** Launches Chromium with a fresh profile; returns the browser and a page whose problems are recorded. */
-export async function openPage(baseUrl) {
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: chromiumFlags });
+/** Launches Chromium with a fresh profile (and `extraArgs`); returns the browser and a page whose problems are recorded. */
+export async function openPage(baseUrl, extraArgs = []) {
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: [...chromiumFlags, ...extraArgs] });
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems = [];

@@ -92,6 +92,41 @@ fn VerifyConsent() -> impl IntoView {
         verdict.set(None);
         run(outcome, check(text.get_untracked()));
     };
+    // The camera: frames are scanned every 250 ms until a code is found or the patient stops.
+    let video = NodeRef::<leptos::html::Video>::new();
+    let camera = StoredValue::new_local(None::<web_sys::MediaStream>);
+    let scanning = RwSignal::new(false);
+    let stop = move || {
+        if let Some(stream) = camera.try_update_value(Option::take).flatten() {
+            browser::stop_camera(&stream);
+        }
+        let _ = scanning.try_set(false);
+    };
+    on_cleanup(stop);
+    let start_camera = move |_| {
+        let Some(element) = video.get_untracked() else { return };
+        verdict.set(None);
+        scanning.set(true);
+        run(outcome, async move {
+            let stream = browser::start_camera(&element).await.map_err(|reason| {
+                let _ = scanning.try_set(false);
+                WalletError::Scan(reason)
+            })?;
+            camera.set_value(Some(stream));
+            while scanning.try_get_untracked() == Some(true) {
+                if let Some((rgba, width, height)) = browser::video_frame(&element) {
+                    if let Ok(found) = vault_worker::scan_qr(&rgba, width, height).await {
+                        stop();
+                        let _ = text.try_set(found.clone());
+                        return check(found).await;
+                    }
+                }
+                browser::sleep_ms(250).await;
+            }
+            Ok(())
+        });
+    };
+
     let verify_image = move |_| {
         let file = file_input
             .get_untracked()
@@ -111,6 +146,11 @@ fn VerifyConsent() -> impl IntoView {
     view! {
         <section aria-labelledby="verify-title">
             <h2 id="verify-title">"Check a consent code"</h2>
+            <div class="camera">
+                <button type="button" on:click=start_camera disabled=move || scanning.get()>"Scan with the camera"</button>
+                <button type="button" class="secondary" on:click=move |_| stop() disabled=move || !scanning.get()>"Stop the camera"</button>
+                <video node_ref=video muted=true playsinline=true aria-label="Camera view for scanning the consent code" data-testid="camera" class:active=move || scanning.get()></video>
+            </div>
             <label for="code-image">"Image of the code (photo or screenshot)"</label>
             <input id="code-image" type="file" accept="image/*" node_ref=file_input on:change=verify_image />
             <form on:submit=verify_text>
