@@ -2,7 +2,7 @@
 //! master seed lives only in memory while unlocked and is zeroized when the wallet locks.
 
 use leptos::prelude::*;
-use wasm_core::vault::{self, IdleLock, MasterSeed, RecordKind, UnlockThrottle, VaultError, SEED_LEN};
+use wasm_core::vault::{self, IdleLock, MasterSeed, RecordKind, UnlockThrottle, VaultError};
 
 use crate::browser;
 use crate::storage::{StorageError, Store, IDLE_MINUTES_KEY, MASTER_SEED_KEY};
@@ -76,9 +76,6 @@ pub enum WalletError {
     /// Reading a consent code from an image failed; the reason says what to do.
     #[error("{0}")]
     Scan(String),
-    /// A provider id is not 64 hexadecimal digits.
-    #[error("a provider id is 64 characters 0-9 and a-f; copy it again from the provider's page")]
-    ProviderId,
     /// The number of days is out of range.
     #[error("choose between 1 and 3650 days")]
     Days,
@@ -185,6 +182,19 @@ impl Wallet {
         result
     }
 
+    /// Opens a sealed wallet key (in the worker) with a progress message.
+    async fn open_seed(
+        self,
+        message: &'static str,
+        record: &[u8],
+        passphrase: &str,
+    ) -> Result<MasterSeed, WalletError> {
+        let contents = self
+            .with_progress(message, vault_worker::open(RecordKind::MasterSeed, record, passphrase))
+            .await?;
+        Ok(MasterSeed::from_record_contents(&contents)?)
+    }
+
     /// Seals `seed` under `passphrase` and stores it, replacing (and archiving) whatever the
     /// store held when this tab last read it.
     async fn save(self, seed: &MasterSeed, passphrase: &str) -> Result<(), WalletError> {
@@ -230,24 +240,21 @@ impl Wallet {
             return Err(WalletError::Throttled { seconds: wait.div_ceil(1_000) });
         }
         let stored = self.stored.get_value().ok_or(WalletError::Locked)?;
-        let opened = self
-            .with_progress("Unlocking…", vault_worker::open(RecordKind::MasterSeed, &stored, passphrase))
-            .await;
-        match opened {
-            Ok(plaintext) => {
+        match self.open_seed("Unlocking…", &stored, passphrase).await {
+            Ok(seed) => {
                 self.throttle.update_value(UnlockThrottle::record_success);
-                self.settle_unlocked(seed_from_plaintext(&plaintext)?);
+                self.settle_unlocked(seed);
                 Ok(())
             }
-            Err(WorkerError::Vault(VaultError::WrongPassphrase)) => {
+            Err(WalletError::Vault(VaultError::WrongPassphrase)) => {
                 self.throttle.update_value(|t| t.record_failure(browser::now_ms()));
                 Err(VaultError::WrongPassphrase.into())
             }
-            Err(WorkerError::Vault(damage @ VaultError::Damaged { .. })) => {
+            Err(WalletError::Vault(damage @ VaultError::Damaged { .. })) => {
                 self.status.set(WalletStatus::Damaged(damage.to_string()));
                 Err(damage.into())
             }
-            Err(other) => Err(other.into()),
+            Err(other) => Err(other),
         }
     }
 
@@ -264,13 +271,7 @@ impl Wallet {
     pub async fn change_passphrase(self, current: &str, new: &str, confirm: &str) -> Result<(), WalletError> {
         check_new_passphrase(new, confirm).await?;
         let stored = self.stored.get_value().ok_or(WalletError::Locked)?;
-        let plaintext = self
-            .with_progress(
-                "Checking your current passphrase…",
-                vault_worker::open(RecordKind::MasterSeed, &stored, current),
-            )
-            .await?;
-        let seed = seed_from_plaintext(&plaintext)?;
+        let seed = self.open_seed("Checking your current passphrase…", &stored, current).await?;
         self.save(&seed, new).await?;
         self.settle_unlocked(seed);
         Ok(())
@@ -292,13 +293,7 @@ impl Wallet {
 
     /// Restores from a backup file (a sealed wallet key) and the passphrase it was sealed with.
     pub async fn restore_from_backup(self, backup: Vec<u8>, passphrase: &str) -> Result<(), WalletError> {
-        let plaintext = self
-            .with_progress(
-                "Opening your backup…",
-                vault_worker::open(RecordKind::MasterSeed, &backup, passphrase),
-            )
-            .await?;
-        let seed = seed_from_plaintext(&plaintext)?;
+        let seed = self.open_seed("Opening your backup…", &backup, passphrase).await?;
         self.put(backup).await?;
         self.settle_unlocked(seed);
         Ok(())
@@ -352,14 +347,4 @@ impl Wallet {
             .await?;
         Ok(())
     }
-}
-
-fn seed_from_plaintext(plaintext: &[u8]) -> Result<MasterSeed, WalletError> {
-    let bytes: [u8; SEED_LEN] = plaintext.try_into().map_err(|_| {
-        WalletError::Vault(VaultError::Damaged {
-            record: RecordKind::MasterSeed,
-            check: vault::DamageCheck::Contents,
-        })
-    })?;
-    Ok(MasterSeed::from_bytes(bytes))
 }

@@ -7,9 +7,7 @@ use wasm_core::consent::{payload, ConsentError, SignedGrant};
 
 /// Parses a provider public key given as 64 hex digits (for clap).
 pub fn parse_provider_key(text: &str) -> Result<[u8; 32], String> {
-    let bytes =
-        hex::decode(text.trim()).map_err(|_| "the provider key must be 64 hexadecimal digits".to_string())?;
-    bytes.try_into().map_err(|_| "the provider key must be 32 bytes (64 hexadecimal digits)".to_string())
+    wasm_core::consent::parse_provider_key(text).map_err(|error| error.to_string())
 }
 
 /// Verifies a payload; returns the JSON to print and whether the grant is valid.

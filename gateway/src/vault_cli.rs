@@ -4,7 +4,7 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use wasm_core::vault::{open, MasterSeed, RecordKind, VaultError, SEED_LEN};
+use wasm_core::vault::{open, MasterSeed, RecordKind, VaultError};
 use zeroize::Zeroizing;
 
 /// Why a backup could not be opened.
@@ -35,12 +35,7 @@ pub fn open_backup(file: &Path, providers: &[String], stdin: impl BufRead) -> Re
         .map_err(|source| VaultCliError::Read { path: file.display().to_string(), source })?;
     let passphrase = read_passphrase(stdin)?;
     let header = wasm_core::vault::inspect(RecordKind::MasterSeed, &record)?;
-    let plaintext = open(RecordKind::MasterSeed, &record, &passphrase)?;
-    let bytes: [u8; SEED_LEN] = plaintext.as_slice().try_into().map_err(|_| VaultError::Damaged {
-        record: RecordKind::MasterSeed,
-        check: wasm_core::vault::DamageCheck::Contents,
-    })?;
-    let seed = MasterSeed::from_bytes(bytes);
+    let seed = MasterSeed::from_record_contents(&open(RecordKind::MasterSeed, &record, &passphrase)?)?;
     let pairwise: serde_json::Map<String, serde_json::Value> = providers
         .iter()
         .map(|provider| {

@@ -470,3 +470,14 @@ fn wycheproof_ed25519_vectors_follow_verify_strict() {
     }
     assert!(cases >= 145, "{cases} cases");
 }
+
+#[test]
+fn provider_keys_are_read_from_64_hex_digits() {
+    use wasm_core::consent::parse_provider_key;
+    let key = [0xabu8; 32];
+    assert_eq!(parse_provider_key(&hex::encode(key)), Ok(key));
+    assert_eq!(parse_provider_key(&format!("  {}\n", hex::encode(key).to_uppercase())), Ok(key));
+    for bad in ["", "abcd", &"g".repeat(64), &"ab".repeat(33)] {
+        assert_eq!(parse_provider_key(bad), Err(ConsentError::ProviderKey), "{bad}");
+    }
+}

@@ -357,3 +357,16 @@ fn idle_lock_fires_after_the_timeout_and_activity_postpones_it() {
     assert_eq!(IdleLock::new(1, t0).timeout_ms(), IdleLock::MIN_TIMEOUT_MS);
     assert_eq!(IdleLock::new(u64::MAX, t0).timeout_ms(), IdleLock::MAX_TIMEOUT_MS);
 }
+
+#[test]
+fn an_opened_record_holds_exactly_one_seed() {
+    let (seed, record) = sealed_seed();
+    let opened = open(RecordKind::MasterSeed, &record, PASSPHRASE).expect("opens");
+    assert_eq!(MasterSeed::from_record_contents(&opened), Ok(seed));
+    for wrong in [&[0u8; 31][..], &[0u8; 33], &[]] {
+        assert_eq!(
+            MasterSeed::from_record_contents(wrong),
+            Err(VaultError::Damaged { record: RecordKind::MasterSeed, check: DamageCheck::Contents })
+        );
+    }
+}

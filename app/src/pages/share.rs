@@ -2,7 +2,7 @@
 //! device and show the grant as a QR code.
 
 use leptos::prelude::*;
-use wasm_core::consent::Purpose;
+use wasm_core::consent::{parse_provider_key, Purpose};
 
 use super::{run, ErrorNotice};
 use crate::browser;
@@ -21,11 +21,6 @@ pub const CATEGORIES: [(&str, &str); 6] = [
     ("Allergies", "patient/AllergyIntolerance.rs"),
     ("Immunizations", "patient/Immunization.rs"),
 ];
-
-/// Parses a provider id (its public key) from 64 hex digits.
-pub fn parse_provider_id(text: &str) -> Result<[u8; 32], WalletError> {
-    hex::decode(text.trim()).ok().and_then(|b| b.try_into().ok()).ok_or(WalletError::ProviderId)
-}
 
 /// The share page.
 #[component]
@@ -60,7 +55,7 @@ fn ShareForm() -> impl IntoView {
         let (provider_text, days_text, choice, purpose_code) =
             (provider.get_untracked(), days.get_untracked(), chosen.get_untracked(), purpose.get_untracked());
         run(outcome, async move {
-            let provider_key = parse_provider_id(&provider_text)?;
+            let provider_key = parse_provider_key(&provider_text)?;
             let days = days_text
                 .trim()
                 .parse::<u64>()

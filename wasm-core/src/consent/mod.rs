@@ -68,6 +68,9 @@ pub enum ConsentError {
     /// The random number generator failed.
     #[error("the random number generator failed; try again")]
     Random,
+    /// A provider key is not 64 hexadecimal digits.
+    #[error("a provider id is 64 hexadecimal digits (0-9, a-f); copy it again from the provider's page")]
+    ProviderKey,
     /// Signed by a key other than the one the grant requires.
     #[error("signed by the wrong key: a revocation must come from the grant's patient key, an access event from the grant's provider")]
     WrongSigner,
@@ -115,6 +118,12 @@ pub enum ConsentError {
         "the consent code's compressed data is damaged or too large; scan it again or ask for a new code"
     )]
     PayloadCompression,
+}
+
+/// Reads a provider's public key written as 64 hexadecimal digits (surrounding spaces ignored),
+/// as the provider page shows it and the CLI takes it.
+pub fn parse_provider_key(text: &str) -> Result<[u8; 32], ConsentError> {
+    hex::decode(text.trim()).ok().and_then(|bytes| bytes.try_into().ok()).ok_or(ConsentError::ProviderKey)
 }
 
 /// A provider's id: the first 16 bytes of its public key hashed under [`Domain::ProviderId`].

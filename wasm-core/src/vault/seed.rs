@@ -8,7 +8,7 @@ use rand_core::TryCryptoRng;
 use sha2::Sha256;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use super::VaultError;
+use super::{DamageCheck, RecordKind, VaultError};
 
 /// Length of the master seed in bytes (256 bits, a 24-word phrase).
 pub const SEED_LEN: usize = 32;
@@ -66,6 +66,15 @@ impl MasterSeed {
     /// Wraps seed bytes (as opened from a sealed record).
     pub fn from_bytes(bytes: [u8; SEED_LEN]) -> Self {
         MasterSeed(bytes)
+    }
+
+    /// The seed held by an opened master-seed record; contents of any other length are damage.
+    pub fn from_record_contents(contents: &[u8]) -> Result<Self, VaultError> {
+        let bytes: [u8; SEED_LEN] = contents.try_into().map_err(|_| VaultError::Damaged {
+            record: RecordKind::MasterSeed,
+            check: DamageCheck::Contents,
+        })?;
+        Ok(MasterSeed(bytes))
     }
 
     /// The raw seed, for sealing.
