@@ -58,12 +58,10 @@ pub fn video_frame(video: &web_sys::HtmlVideoElement) -> Option<(Vec<u8>, usize,
     if width == 0 || height == 0 || video.ready_state() < 2 {
         return None;
     }
-    let canvas = web_sys::OffscreenCanvas::new(width, height).ok()?;
-    let context: web_sys::OffscreenCanvasRenderingContext2d =
-        canvas.get_context("2d").ok()??.dyn_into().ok()?;
-    context.draw_image_with_html_video_element(video, 0.0, 0.0).ok()?;
-    let pixels = context.get_image_data(0.0, 0.0, f64::from(width), f64::from(height)).ok()?;
-    Some((pixels.data().0, width as usize, height as usize))
+    let rgba =
+        draw_pixels(width, height, |context| context.draw_image_with_html_video_element(video, 0.0, 0.0))
+            .ok()?;
+    Some((rgba, width as usize, height as usize))
 }
 
 /// Offers `bytes` to the user as a file download named `file_name`.
@@ -102,6 +100,16 @@ pub async fn image_rgba(file: &web_sys::File, max_pixels: usize) -> Result<(Vec<
     if (width as usize).saturating_mul(height as usize) > max_pixels {
         return Err(format!("the image is {width}×{height}, larger than this page scans"));
     }
+    let rgba = draw_pixels(width, height, |context| context.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0))?;
+    Ok((rgba, width as usize, height as usize))
+}
+
+/// Draws an image of `width × height` with `draw` on an offscreen canvas and reads its RGBA pixels.
+fn draw_pixels(
+    width: u32,
+    height: u32,
+    draw: impl FnOnce(&web_sys::OffscreenCanvasRenderingContext2d) -> Result<(), JsValue>,
+) -> Result<Vec<u8>, String> {
     let canvas = web_sys::OffscreenCanvas::new(width, height).map_err(describe)?;
     let context: web_sys::OffscreenCanvasRenderingContext2d = canvas
         .get_context("2d")
@@ -109,9 +117,9 @@ pub async fn image_rgba(file: &web_sys::File, max_pixels: usize) -> Result<(Vec<
         .ok_or("no 2d canvas")?
         .dyn_into()
         .map_err(|_| "no 2d canvas")?;
-    context.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0).map_err(describe)?;
+    draw(&context).map_err(describe)?;
     let pixels = context.get_image_data(0.0, 0.0, f64::from(width), f64::from(height)).map_err(describe)?;
-    Ok((pixels.data().0, width as usize, height as usize))
+    Ok(pixels.data().0)
 }
 
 fn describe(value: JsValue) -> String {

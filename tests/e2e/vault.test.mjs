@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gotoApp, openPage, screenshot, startGateway } from "./harness.mjs";
-import { NEW_PASSPHRASE, PASSPHRASE, createWallet, fillNewPassphrase, publicKey, restoreFromPhrase } from "./wallet-steps.mjs";
+import { NEW_PASSPHRASE, PASSPHRASE, createWallet, fillNewPassphrase, publicKey, restoreFromPhrase, unlock } from "./wallet-steps.mjs";
 
 
 let gateway;
@@ -34,11 +34,9 @@ test("create, unlock, back up, clear, restore from backup and from phrase: alway
 
     // 2. Reload: locked. A wrong passphrase is refused, the right one gives the same key.
     await page.reload();
-    await page.getByLabel("Passphrase", { exact: true }).fill("not my passphrase");
-    await page.getByRole("button", { name: "Unlock" }).click();
+    await unlock(page, "not my passphrase");
     assert.match(await page.getByTestId("unlock-error").textContent(), /wrong passphrase/);
-    await page.getByLabel("Passphrase", { exact: true }).fill(PASSPHRASE);
-    await page.getByRole("button", { name: "Unlock" }).click();
+    await unlock(page, PASSPHRASE);
     assert.equal(await publicKey(page), key);
 
     // 3. Export the backup file.
@@ -71,8 +69,7 @@ test("create, unlock, back up, clear, restore from backup and from phrase: alway
     await restoreFromPhrase(page, words, NEW_PASSPHRASE);
     assert.equal(await publicKey(page), key);
     await page.reload();
-    await page.getByLabel("Passphrase", { exact: true }).fill(NEW_PASSPHRASE);
-    await page.getByRole("button", { name: "Unlock" }).click();
+    await unlock(page, NEW_PASSPHRASE);
     assert.equal(await publicKey(page), key);
     assert.deepEqual(problems, []);
   } finally {
@@ -151,16 +148,13 @@ test("repeated wrong passphrases back off, an idle wallet locks itself, and the 
 
     // Three wrong passphrases are free; then the wallet asks to wait before the next try.
     for (let attempt = 0; attempt < 3; attempt++) {
-      await page.getByLabel("Passphrase", { exact: true }).fill(`wrong ${attempt}`);
-      await page.getByRole("button", { name: "Unlock" }).click();
+      await unlock(page, `wrong ${attempt}`);
       await page.getByTestId("unlock-error").filter({ hasText: "wrong passphrase" }).waitFor();
     }
-    await page.getByLabel("Passphrase", { exact: true }).fill(PASSPHRASE);
-    await page.getByRole("button", { name: "Unlock" }).click();
+    await unlock(page, PASSPHRASE);
     await page.getByTestId("unlock-error").filter({ hasText: /too many wrong passphrases: wait 1 s, then try again/ }).waitFor();
     await page.clock.fastForward("00:02");
-    await page.getByLabel("Passphrase", { exact: true }).fill(PASSPHRASE);
-    await page.getByRole("button", { name: "Unlock" }).click();
+    await unlock(page, PASSPHRASE);
     assert.equal(await publicKey(page), key);
 
     // Change the passphrase: the old one stops working, the new one opens the same key.
@@ -173,11 +167,9 @@ test("repeated wrong passphrases back off, an idle wallet locks itself, and the 
     await change.getByRole("button", { name: "Change passphrase" }).click();
     await page.getByTestId("passphrase-changed").waitFor();
     await page.getByRole("button", { name: "Lock now" }).click();
-    await page.getByLabel("Passphrase", { exact: true }).fill(PASSPHRASE);
-    await page.getByRole("button", { name: "Unlock" }).click();
+    await unlock(page, PASSPHRASE);
     await page.getByTestId("unlock-error").filter({ hasText: "wrong passphrase" }).waitFor();
-    await page.getByLabel("Passphrase", { exact: true }).fill(NEW_PASSPHRASE);
-    await page.getByRole("button", { name: "Unlock" }).click();
+    await unlock(page, NEW_PASSPHRASE);
     assert.equal(await publicKey(page), key);
     assert.deepEqual(problems, []);
   } finally {

@@ -57,3 +57,9 @@ export async function createWallet(page) {
   return { words, key: await publicKey(page) };
 }
 
+
+/** Types `passphrase` into the unlock form and submits it. */
+export async function unlock(page, passphrase) {
+  await page.getByLabel("Passphrase", { exact: true }).fill(passphrase);
+  await page.getByRole("button", { name: "Unlock" }).click();
+}

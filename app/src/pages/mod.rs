@@ -9,8 +9,22 @@ pub mod wallet;
 
 use leptos::prelude::*;
 
+use leptos::task::spawn_local;
+
 use crate::wallet::WalletError;
-use wallet::run;
+
+/// Runs a wallet operation in the background and records its outcome. The outcome may land
+/// after the form that started it is gone (a successful unlock replaces the page), so it is
+/// written with `try_set`.
+fn run(
+    outcome: RwSignal<Result<(), WalletError>>,
+    operation: impl std::future::Future<Output = Result<(), WalletError>> + 'static,
+) {
+    outcome.set(Ok(()));
+    spawn_local(async move {
+        let _ = outcome.try_set(operation.await);
+    });
+}
 
 /// Shows a failed operation's error, in words, through an `ErrorBoundary`; shows nothing on
 /// success. It clears when the next attempt starts.

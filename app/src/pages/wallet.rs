@@ -1,12 +1,11 @@
 //! The patient's wallet: create, unlock and lock, change the passphrase, back up and restore.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use wasm_core::vault::MasterSeed;
 use web_sys::HtmlInputElement;
 use zeroize::Zeroizing;
 
-use super::ErrorNotice;
+use super::{run, ErrorNotice};
 use crate::browser;
 use crate::vault_worker;
 use crate::wallet::{check_new_passphrase, Wallet, WalletError, WalletStatus};
@@ -41,19 +40,6 @@ fn Progress() -> impl IntoView {
             view! { <p class="notice" role="status" aria-live="polite" data-testid="progress">{message}</p> }
         })
     }
-}
-
-/// Runs a wallet operation in the background and records its outcome. The outcome may land
-/// after the form that started it is gone (a successful unlock replaces the page), so it is
-/// written with `try_set`.
-pub(super) fn run(
-    outcome: RwSignal<Result<(), WalletError>>,
-    operation: impl std::future::Future<Output = Result<(), WalletError>> + 'static,
-) {
-    outcome.set(Ok(()));
-    spawn_local(async move {
-        let _ = outcome.try_set(operation.await);
-    });
 }
 
 /// A passphrase field pair with live strength feedback (estimated in the vault worker).

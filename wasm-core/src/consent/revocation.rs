@@ -30,6 +30,20 @@ pub struct Revocation {
     bytes: Vec<u8>,
 }
 
+fn encode(
+    commitment: &Digest256,
+    issuer: &[u8; 32],
+    revoked_at: u64,
+    log_origin: &str,
+) -> Result<Vec<u8>, ConsentError> {
+    claims::encode(vec![
+        (1, Value::Bytes(commitment.to_vec())),
+        (2, Value::Bytes(issuer.to_vec())),
+        (3, uint(revoked_at)),
+        (4, Value::Text(log_origin.to_string())),
+    ])
+}
+
 impl Revocation {
     /// Revokes `grant` at `now`, signed with `issuer`, which must be the key that signed it.
     pub fn sign(grant: &SignedGrant, issuer: &SigningKey, now: u64) -> Result<Revocation, ConsentError> {
@@ -39,12 +53,7 @@ impl Revocation {
         }
         let commitment = grant.commitment();
         let log_origin = grant.claims().log_origin.clone();
-        let payload = claims::encode(vec![
-            (1, Value::Bytes(commitment.to_vec())),
-            (2, Value::Bytes(issuer_key.to_vec())),
-            (3, uint(now)),
-            (4, Value::Text(log_origin.clone())),
-        ])?;
+        let payload = encode(&commitment, &issuer_key, now, &log_origin)?;
         let bytes = signed::sign(ObjectKind::Revocation, payload, issuer)?;
         Ok(Revocation { commitment, issuer: issuer_key, revoked_at: now, log_origin, bytes })
     }
@@ -60,12 +69,12 @@ impl Revocation {
             log_origin: map.text(4)?,
             bytes: bytes.to_vec(),
         };
-        let canonical = claims::encode(vec![
-            (1, Value::Bytes(revocation.commitment.to_vec())),
-            (2, Value::Bytes(revocation.issuer.to_vec())),
-            (3, uint(revocation.revoked_at)),
-            (4, Value::Text(revocation.log_origin.clone())),
-        ])?;
+        let canonical = encode(
+            &revocation.commitment,
+            &revocation.issuer,
+            revocation.revoked_at,
+            &revocation.log_origin,
+        )?;
         if canonical != payload {
             return Err(ConsentError::NonCanonical);
         }
