@@ -6,12 +6,16 @@ const ready = init({ module_or_path: "/assent-vault-worker_bg.wasm" });
 const operations = {
   seal: vault.seal_record,
   open: vault.open_record,
+  openState: vault.open_wallet_state,
+  addGrant: vault.add_grant_to_state,
+  revokeGrant: vault.revoke_grant_in_state,
   strength: vault.passphrase_strength,
   scan: vault.scan_qr,
   sign: vault.sign_grant,
   verify: vault.verify_payload,
   render: vault.render_qr,
   phrase: vault.recovery_phrase,
+  publicKeys: vault.public_keys,
   seed: vault.seed_from_phrase,
 };
 

@@ -9,6 +9,17 @@ pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
+/// A Unix time (seconds) as a date in the reader's locale.
+pub fn local_date(unix_seconds: u64) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(unix_seconds as f64 * 1_000.0));
+    String::from(date.to_locale_date_string("default", &JsValue::UNDEFINED))
+}
+
+/// Asks the user to confirm, with the browser's own dialog.
+pub fn confirm(question: &str) -> bool {
+    web_sys::window().and_then(|w| w.confirm_with_message(question).ok()).unwrap_or(false)
+}
+
 /// Waits `ms` milliseconds without blocking the page.
 pub async fn sleep_ms(ms: i32) {
     let promise = Promise::new(&mut |resolve, _reject| {

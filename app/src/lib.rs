@@ -5,6 +5,7 @@
 mod app;
 mod browser;
 mod pages;
+mod scanner;
 pub mod storage;
 mod vault_worker;
 mod wallet;

@@ -1,7 +1,7 @@
 //! The wallet's persistent storage: one IndexedDB database, one object store of byte records.
 //!
 //! Every write is a single read-compare-write transaction, so two tabs cannot silently lose each
-//! other's writes; and a record that is replaced is first archived, so nothing is ever lost.
+//! other's writes; and a record whose loss would lose data is archived when replaced.
 
 use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, TransactionMode};
 use js_sys::Uint8Array;
@@ -13,8 +13,8 @@ const RECORDS: &str = "records";
 
 /// Key of the sealed master seed (the wallet key); its bytes are also the backup file.
 pub const MASTER_SEED_KEY: &str = "vault/master-seed";
-/// Prefix of settings: small values that are replaced without archiving.
-const SETTINGS_PREFIX: &str = "settings/";
+/// Key of the wallet state (its grant list), sealed with the wallet's record key.
+pub const WALLET_STATE_KEY: &str = "wallet/state";
 /// Key of the idle-lock setting, in minutes, as decimal text.
 pub const IDLE_MINUTES_KEY: &str = "settings/idle-lock-minutes";
 /// Prefix of records kept aside when they were replaced (damaged or not).
@@ -55,6 +55,18 @@ impl From<idb::Error> for StorageError {
     }
 }
 
+/// What happens to the value a write replaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replaced {
+    /// Kept under [`ARCHIVE_PREFIX`]`key/now_ms`: for records whose loss would lose data.
+    Archive {
+        /// Now, in milliseconds: names the archived copy.
+        now_ms: u64,
+    },
+    /// Dropped: for settings, and for records the new value carries forward in full.
+    Discard,
+}
+
 /// The open database.
 #[derive(Clone)]
 pub struct Store {
@@ -89,14 +101,14 @@ impl Store {
 
     /// Writes `new` under `key` only if the stored value still equals `expected` (`None`: absent),
     /// in one transaction. If a different value is stored, nothing changes and
-    /// [`StorageError::Conflict`] is returned. A vault record being replaced is archived first
-    /// (settings are not).
+    /// [`StorageError::Conflict`] is returned. The replaced value is archived or dropped as
+    /// `replaced` says.
     pub async fn compare_and_put(
         &self,
         key: &str,
         expected: Option<&[u8]>,
         new: &[u8],
-        now_ms: u64,
+        replaced: Replaced,
     ) -> Result<(), StorageError> {
         let transaction = self.database.transaction(&[RECORDS], TransactionMode::ReadWrite)?;
         let store = transaction.object_store(RECORDS)?;
@@ -105,7 +117,13 @@ impl Store {
             transaction.abort()?.await.ok();
             return Err(StorageError::Conflict);
         }
-        if let Some(old) = current.filter(|old| old.as_slice() != new && !key.starts_with(SETTINGS_PREFIX)) {
+        let archive = match replaced {
+            Replaced::Archive { now_ms } => {
+                current.filter(|old| old.as_slice() != new).map(|old| (old, now_ms))
+            }
+            Replaced::Discard => None,
+        };
+        if let Some((old, now_ms)) = archive {
             let archive_key = format!("{ARCHIVE_PREFIX}{key}/{now_ms}");
             store
                 .put(&Uint8Array::from(old.as_slice()).into(), Some(&JsValue::from_str(&archive_key)))?

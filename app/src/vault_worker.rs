@@ -1,5 +1,5 @@
 //! The page's side of the vault worker (`vault-worker.js`): starts it on first use, sends
-//! requests and awaits their answers. Errors from the vault come back as the same `VaultError`.
+//! requests and awaits their answers. Errors from the vault come back with the vault's message.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -9,15 +9,32 @@ use futures_channel::oneshot;
 use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_core::vault::{MasterSeed, RecordKind, VaultError, SEED_LEN};
+use wasm_core::consent::issued::{IssuedGrant, IssuedRevocation};
+use wasm_core::vault::{MasterSeed, RecordKey, RecordKind, SEED_LEN};
 use zeroize::Zeroizing;
+
+/// What the page does about a vault error from the worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VaultFailureKind {
+    /// The passphrase does not open the record (counts toward the back-off).
+    WrongPassphrase,
+    /// The record is damaged (the wallet shows its damaged state).
+    Damaged,
+    /// Anything else: shown as it is.
+    Other,
+}
 
 /// Why a worker call failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum WorkerError {
-    /// The vault refused (wrong passphrase, damaged record, …).
-    #[error(transparent)]
-    Vault(#[from] VaultError),
+    /// The vault refused (wrong passphrase, damaged record, …); the message is the vault's.
+    #[error("{message}")]
+    Vault {
+        /// What the page does about it.
+        kind: VaultFailureKind,
+        /// The vault's message, which says what to do.
+        message: String,
+    },
     /// The worker could not run.
     #[error("the wallet's background worker failed ({0}); reload the page and try again")]
     Worker(String),
@@ -107,12 +124,39 @@ async fn call(op: &str, args: Array) -> Result<JsValue, WorkerError> {
         .map_err(|_| WorkerError::Worker("it did not take the request".into()))?;
     match receiver.await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(text)) => Err(match serde_json::from_str::<VaultError>(&text) {
-            Ok(vault_error) => WorkerError::Vault(vault_error),
-            Err(_) => WorkerError::Worker(text),
-        }),
+        Ok(Err(text)) => Err(vault_failure(&text).unwrap_or(WorkerError::Worker(text))),
         Err(_) => Err(WorkerError::Worker("it stopped".into())),
     }
+}
+
+/// A vault error as the worker writes it: `{"vault": KIND, "message": TEXT}`.
+fn vault_failure(text: &str) -> Option<WorkerError> {
+    let reply = js_sys::JSON::parse(text).ok()?;
+    let kind = match field_text(&reply, "vault")?.as_str() {
+        "wrong-passphrase" => VaultFailureKind::WrongPassphrase,
+        "damaged" => VaultFailureKind::Damaged,
+        _ => VaultFailureKind::Other,
+    };
+    Some(WorkerError::Vault { kind, message: field_text(&reply, "message")? })
+}
+
+fn field(object: &JsValue, name: &str) -> Result<JsValue, WorkerError> {
+    Reflect::get(object, &name.into()).map_err(|_| WorkerError::Worker("unexpected reply".into()))
+}
+
+fn field_text(object: &JsValue, name: &str) -> Option<String> {
+    field(object, name).ok()?.as_string()
+}
+
+fn field_number(object: &JsValue, name: &str) -> Result<u64, WorkerError> {
+    field(object, name)?
+        .as_f64()
+        .map(|n| n as u64)
+        .ok_or_else(|| WorkerError::Worker("unexpected reply".into()))
+}
+
+fn parse_reply(text: &str) -> Result<JsValue, WorkerError> {
+    js_sys::JSON::parse(text).map_err(|_| WorkerError::Worker("unexpected reply".into()))
 }
 
 fn bytes(value: JsValue) -> Result<Vec<u8>, WorkerError> {
@@ -174,13 +218,15 @@ pub async fn scan_qr(rgba: &[u8], width: usize, height: usize) -> Result<String,
     text_reply(call("scan", args).await.map_err(reason)?)
 }
 
-/// A grant just signed: its QR payload and the code as SVG.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+/// A grant just signed: its QR payload, the code as SVG, and the wallet's entry for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedCode {
     /// The `AS1:` text.
     pub payload: String,
     /// The QR code.
     pub svg: String,
+    /// What the wallet keeps in its grant list, as JSON for the worker's state operations.
+    pub entry_json: String,
 }
 
 /// What the patient chose for a grant.
@@ -216,8 +262,105 @@ pub async fn sign_grant(request: GrantRequest<'_>) -> Result<SignedCode, WorkerE
     ] {
         args.push(&value);
     }
-    let reply = text_reply(call("sign", args).await.map_err(reason)?)?;
-    serde_json::from_str(&reply).map_err(|e| WorkerError::Worker(e.to_string()))
+    let reply = parse_reply(&text_reply(call("sign", args).await.map_err(reason)?)?)?;
+    let text = |name| field_text(&reply, name).ok_or_else(|| WorkerError::Worker("unexpected reply".into()));
+    let entry = js_sys::JSON::stringify(&field(&reply, "entry")?)
+        .map_err(|_| WorkerError::Worker("unexpected reply".into()))?;
+    Ok(SignedCode { payload: text("payload")?, svg: text("svg")?, entry_json: entry.into() })
+}
+
+/// The wallet state's grants, read field by field from the worker's JSON (the page carries no
+/// JSON decoder of its own for them).
+fn grants_of(json: &str) -> Result<Vec<IssuedGrant>, WorkerError> {
+    let list: Array =
+        parse_reply(json)?.dyn_into().map_err(|_| WorkerError::Worker("unexpected reply".into()))?;
+    list.iter()
+        .map(|item| {
+            let text =
+                |name| field_text(&item, name).ok_or_else(|| WorkerError::Worker("unexpected reply".into()));
+            let scopes: Array = field(&item, "scopes")?
+                .dyn_into()
+                .map_err(|_| WorkerError::Worker("unexpected reply".into()))?;
+            let revocation = field(&item, "revocation")?;
+            let revocation = if revocation.is_null() || revocation.is_undefined() {
+                None
+            } else {
+                Some(IssuedRevocation {
+                    revoked_at: field_number(&revocation, "revoked_at")?,
+                    signed: field_text(&revocation, "signed").unwrap_or_default(),
+                })
+            };
+            Ok(IssuedGrant {
+                id: text("id")?,
+                provider_key: text("provider_key")?,
+                scopes: scopes.iter().filter_map(|s| s.as_string()).collect(),
+                purpose: text("purpose")?,
+                issued_at: field_number(&item, "issued_at")?,
+                not_before: field_number(&item, "not_before")?,
+                expires_at: field_number(&item, "expires_at")?,
+                commitment: text("commitment")?,
+                payload: text("payload")?,
+                revocation,
+            })
+        })
+        .collect()
+}
+
+/// The grants of the stored wallet state (`record`: `None` when none is stored), opened in the
+/// worker with the wallet's record key.
+pub async fn open_state(key: &RecordKey, record: Option<&[u8]>) -> Result<Vec<IssuedGrant>, WorkerError> {
+    let args =
+        Array::of2(&Uint8Array::from(&key.expose_bytes()[..]), &Uint8Array::from(record.unwrap_or_default()));
+    grants_of(&text_reply(call("openState", args).await?)?)
+}
+
+/// A changed wallet state: the sealed record to store and its grants.
+pub struct StateChange {
+    /// The new sealed record.
+    pub sealed: Vec<u8>,
+    /// Its grants.
+    pub grants: Vec<IssuedGrant>,
+}
+
+fn state_change(reply: JsValue) -> Result<StateChange, WorkerError> {
+    let parts: Array = reply.dyn_into().map_err(|_| WorkerError::Worker("unexpected reply".into()))?;
+    Ok(StateChange { sealed: bytes(parts.get(0))?, grants: grants_of(&text_reply(parts.get(1))?)? })
+}
+
+/// Adds a signed grant's entry to the state in `record` (`None`: start a new list), in the worker.
+pub async fn add_grant(
+    key: &RecordKey,
+    record: Option<&[u8]>,
+    entry_json: &str,
+) -> Result<StateChange, WorkerError> {
+    let args = Array::of3(
+        &Uint8Array::from(&key.expose_bytes()[..]),
+        &Uint8Array::from(record.unwrap_or_default()),
+        &entry_json.into(),
+    );
+    state_change(call("addGrant", args).await?)
+}
+
+/// Revokes grant `id` in the state in `record`, signing with the pairwise secret that signed
+/// it, in the worker.
+pub async fn revoke_grant(
+    key: &RecordKey,
+    record: Option<&[u8]>,
+    id: &str,
+    pairwise_secret: &[u8; 32],
+    now: u64,
+) -> Result<StateChange, WorkerError> {
+    let args = Array::new();
+    for value in [
+        Uint8Array::from(&key.expose_bytes()[..]).into(),
+        Uint8Array::from(record.unwrap_or_default()).into(),
+        JsValue::from_str(id),
+        Uint8Array::from(&pairwise_secret[..]).into(),
+        JsValue::from(now),
+    ] {
+        args.push(&value);
+    }
+    state_change(call("revokeGrant", args).await.map_err(reason)?)
 }
 
 /// One check of a verdict report.
@@ -257,6 +400,22 @@ pub async fn verify_payload(
 /// Renders text as an SVG QR code in the worker.
 pub async fn render_qr(text: &str) -> Result<String, WorkerError> {
     text_reply(call("render", Array::of1(&text.into())).await.map_err(reason)?)
+}
+
+/// The public keys of an unlocked wallet, as hex.
+pub struct PublicKeys {
+    /// The root key (shown on the wallet page; signs only wallet-internal records).
+    pub root: String,
+    /// The provider key: this wallet's provider id.
+    pub provider: String,
+}
+
+/// The seed's public keys, computed in the worker (the page carries no Ed25519 code).
+pub async fn public_keys(seed: &MasterSeed) -> Result<PublicKeys, WorkerError> {
+    let reply = call("publicKeys", Array::of1(&Uint8Array::from(&seed.expose_bytes()[..]))).await?;
+    let keys = parse_reply(&text_reply(reply)?)?;
+    let text = |name| field_text(&keys, name).ok_or_else(|| WorkerError::Worker("unexpected reply".into()));
+    Ok(PublicKeys { root: text("root")?, provider: text("provider")? })
 }
 
 /// The seed's 24 recovery words, computed in the worker.

@@ -2,11 +2,14 @@
 //! master seed lives only in memory while unlocked and is zeroized when the wallet locks.
 
 use leptos::prelude::*;
+use wasm_core::consent::issued::IssuedGrant;
+use wasm_core::consent::parse_provider_key;
 use wasm_core::vault::{self, IdleLock, MasterSeed, RecordKind, UnlockThrottle, VaultError};
+use zeroize::Zeroizing;
 
 use crate::browser;
-use crate::storage::{StorageError, Store, IDLE_MINUTES_KEY, MASTER_SEED_KEY};
-use crate::vault_worker::{self, WorkerError};
+use crate::storage::{Replaced, StorageError, Store, IDLE_MINUTES_KEY, MASTER_SEED_KEY, WALLET_STATE_KEY};
+use crate::vault_worker::{self, VaultFailureKind, WorkerError};
 
 /// Where the wallet stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +34,14 @@ pub enum WalletError {
     /// From the vault.
     #[error(transparent)]
     Vault(#[from] VaultError),
+    /// From the vault, reported by the worker.
+    #[error("{message}")]
+    VaultInWorker {
+        /// What the page does about it.
+        kind: VaultFailureKind,
+        /// The vault's message.
+        message: String,
+    },
     /// From storage.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -79,12 +90,15 @@ pub enum WalletError {
     /// The number of days is out of range.
     #[error("choose between 1 and 3650 days")]
     Days,
+    /// A grant is not in the wallet's list (another tab changed it).
+    #[error("that grant is no longer in this wallet's list; reload the page")]
+    UnknownGrant,
 }
 
 impl From<WorkerError> for WalletError {
     fn from(error: WorkerError) -> Self {
         match error {
-            WorkerError::Vault(vault_error) => WalletError::Vault(vault_error),
+            WorkerError::Vault { kind, message } => WalletError::VaultInWorker { kind, message },
             WorkerError::Worker(message) => WalletError::Worker(message),
             WorkerError::Scan(reason) => WalletError::Scan(reason),
         }
@@ -98,10 +112,19 @@ pub struct Wallet {
     pub status: RwSignal<WalletStatus>,
     /// The root public key (hex) while unlocked.
     pub public_key: RwSignal<Option<String>>,
+    /// The provider key (hex) while unlocked: this wallet's provider id.
+    pub provider_key: RwSignal<Option<String>>,
     /// A progress message while a long step runs.
     pub busy: RwSignal<Option<&'static str>>,
     /// Minutes of inactivity before the wallet locks.
     pub idle_minutes: RwSignal<u64>,
+    /// The grants this wallet signed (empty while locked).
+    pub grants: RwSignal<Vec<IssuedGrant>>,
+    /// Why the stored grant list could not be read; it is archived, not lost, on the next write.
+    pub state_problem: RwSignal<Option<String>>,
+    /// The stored state's bytes as last read or written, for compare-and-put; and whether they
+    /// opened (a copy that did not is archived when replaced).
+    state_bytes: StoredValue<(Option<Vec<u8>>, bool)>,
     seed: StoredValue<Option<MasterSeed>>,
     stored: StoredValue<Option<Vec<u8>>>,
     store: StoredValue<Option<Store>, LocalStorage>,
@@ -119,7 +142,7 @@ pub async fn check_new_passphrase(passphrase: &str, confirmation: &str) -> Resul
     }
     let estimate = vault_worker::strength(passphrase).await?;
     if estimate.score < MIN_PASSPHRASE_SCORE {
-        let warning = estimate.warning.trim_end_matches('.').to_lowercase();
+        let warning = estimate.warning.trim_end_matches('.').to_ascii_lowercase();
         let reason = if warning.is_empty() { String::new() } else { format!(": {warning}") };
         return Err(WalletError::WeakPassphrase { reason });
     }
@@ -133,8 +156,12 @@ impl Wallet {
         Wallet {
             status: RwSignal::new(WalletStatus::Loading),
             public_key: RwSignal::new(None),
+            provider_key: RwSignal::new(None),
             busy: RwSignal::new(None),
             idle_minutes: RwSignal::new(IdleLock::DEFAULT_TIMEOUT_MS / 60_000),
+            grants: RwSignal::new(Vec::new()),
+            state_problem: RwSignal::new(None),
+            state_bytes: StoredValue::new((None, true)),
             seed: StoredValue::new(None),
             stored: StoredValue::new(None),
             store: StoredValue::new_local(None),
@@ -211,20 +238,110 @@ impl Wallet {
     async fn put(self, sealed: Vec<u8>) -> Result<(), WalletError> {
         let expected = self.stored.get_value();
         self.store()?
-            .compare_and_put(MASTER_SEED_KEY, expected.as_deref(), &sealed, browser::now_ms())
+            .compare_and_put(
+                MASTER_SEED_KEY,
+                expected.as_deref(),
+                &sealed,
+                Replaced::Archive { now_ms: browser::now_ms() },
+            )
             .await?;
         self.stored.set_value(Some(sealed));
         Ok(())
     }
 
     fn settle_unlocked(self, seed: MasterSeed) {
-        self.public_key.set(Some(hex::encode(seed.root_key().verifying_key().as_bytes())));
         self.seed.set_value(Some(seed));
         self.idle.update_value(|idle| idle.touch(browser::now_ms()));
         // Setting an equal status would rebuild the unlocked page under the user's hands.
         if self.status.get_untracked() != WalletStatus::Unlocked {
             self.status.set(WalletStatus::Unlocked);
         }
+        leptos::task::spawn_local(self.load_state());
+        leptos::task::spawn_local(self.load_public_keys());
+    }
+
+    /// Computes the public keys (in the worker) for the pages that show them.
+    async fn load_public_keys(self) {
+        let Some(seed) = self.with_seed(|seed| MasterSeed::from_bytes(*seed.expose_bytes())) else { return };
+        if let Ok(keys) = vault_worker::public_keys(&seed).await {
+            let _ = self.public_key.try_set(Some(keys.root));
+            let _ = self.provider_key.try_set(Some(keys.provider));
+        }
+    }
+
+    fn state_key(self) -> Result<vault::RecordKey, WalletError> {
+        self.with_seed(|seed| seed.record_key(RecordKind::WalletState)).ok_or(WalletError::Locked)
+    }
+
+    /// Reads the grant list. A list that cannot be read is reported and kept, never
+    /// overwritten unarchived.
+    async fn load_state(self) {
+        let outcome = async {
+            let key = self.state_key()?;
+            let stored = self.store()?.get(WALLET_STATE_KEY).await?;
+            let grants = vault_worker::open_state(&key, stored.as_deref()).await.map_err(WalletError::from);
+            self.state_bytes.set_value((stored, grants.is_ok()));
+            grants
+        }
+        .await;
+        let (grants, problem) = match outcome {
+            Ok(grants) => (grants, None),
+            Err(error) => (Vec::new(), Some(error.to_string())),
+        };
+        let _ = self.grants.try_set(grants);
+        let _ = self.state_problem.try_set(problem);
+    }
+
+    /// Stores a state change made by the worker, refusing if another tab changed the stored
+    /// state since this tab read it. A stored state that could not be read is archived.
+    async fn store_state(self, change: vault_worker::StateChange) -> Result<(), WalletError> {
+        let (expected, readable) = self.state_bytes.get_value();
+        let replaced =
+            if readable { Replaced::Discard } else { Replaced::Archive { now_ms: browser::now_ms() } };
+        self.store()?
+            .compare_and_put(WALLET_STATE_KEY, expected.as_deref(), &change.sealed, replaced)
+            .await?;
+        self.state_bytes.set_value((Some(change.sealed), true));
+        let _ = self.grants.try_set(change.grants);
+        let _ = self.state_problem.try_set(None);
+        Ok(())
+    }
+
+    /// The stored state to change: its bytes when they opened, `None` to start a new list.
+    fn readable_state(self) -> Option<Vec<u8>> {
+        let (bytes, readable) = self.state_bytes.get_value();
+        bytes.filter(|_| readable)
+    }
+
+    /// Adds a grant just signed (its entry as the worker returned it) to the list.
+    pub async fn remember_grant(self, entry_json: &str) -> Result<(), WalletError> {
+        let change =
+            vault_worker::add_grant(&self.state_key()?, self.readable_state().as_deref(), entry_json).await?;
+        self.store_state(change).await
+    }
+
+    /// The pairwise secret key this wallet uses with the provider whose public key is given.
+    pub fn pairwise_secret(self, provider_key: &[u8; 32]) -> Result<Zeroizing<[u8; 32]>, WalletError> {
+        self.with_seed(|seed| seed.pairwise_secret(provider_key)).ok_or(WalletError::Locked)
+    }
+
+    /// Revokes the grant with this id: signs the revocation (in the worker) and stores it.
+    pub async fn revoke_grant(self, id: &str) -> Result<(), WalletError> {
+        let provider_key = self
+            .grants
+            .with_untracked(|grants| grants.iter().find(|g| g.id == id).map(|g| g.provider_key.clone()))
+            .ok_or(WalletError::UnknownGrant)?;
+        let secret = self.pairwise_secret(&parse_provider_key(&provider_key)?)?;
+        let now = browser::now_ms() / 1_000;
+        let change = vault_worker::revoke_grant(
+            &self.state_key()?,
+            self.readable_state().as_deref(),
+            id,
+            &secret,
+            now,
+        )
+        .await?;
+        self.store_state(change).await
     }
 
     /// Stores a new wallet made during onboarding and unlocks it.
@@ -246,13 +363,13 @@ impl Wallet {
                 self.settle_unlocked(seed);
                 Ok(())
             }
-            Err(WalletError::Vault(VaultError::WrongPassphrase)) => {
+            Err(error @ WalletError::VaultInWorker { kind: VaultFailureKind::WrongPassphrase, .. }) => {
                 self.throttle.update_value(|t| t.record_failure(browser::now_ms()));
-                Err(VaultError::WrongPassphrase.into())
+                Err(error)
             }
-            Err(WalletError::Vault(damage @ VaultError::Damaged { .. })) => {
+            Err(damage @ WalletError::VaultInWorker { kind: VaultFailureKind::Damaged, .. }) => {
                 self.status.set(WalletStatus::Damaged(damage.to_string()));
-                Err(damage.into())
+                Err(damage)
             }
             Err(other) => Err(other),
         }
@@ -262,6 +379,9 @@ impl Wallet {
     pub fn lock(self) {
         self.seed.set_value(None);
         self.public_key.set(None);
+        self.provider_key.set(None);
+        self.grants.set(Vec::new());
+        self.state_bytes.set_value((None, true));
         if self.status.get_untracked() == WalletStatus::Unlocked {
             self.status.set(WalletStatus::Locked);
         }
@@ -342,7 +462,7 @@ impl Wallet {
                 IDLE_MINUTES_KEY,
                 current.as_deref(),
                 applied.to_string().as_bytes(),
-                browser::now_ms(),
+                Replaced::Discard,
             )
             .await?;
         Ok(())

@@ -4,7 +4,7 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use wasm_core::vault::{open, MasterSeed, RecordKind, VaultError};
+use wasm_core::vault::{open, KeySource, MasterSeed, RecordKind, VaultError};
 use zeroize::Zeroizing;
 
 /// Why a backup could not be opened.
@@ -36,6 +36,16 @@ pub fn open_backup(file: &Path, providers: &[String], stdin: impl BufRead) -> Re
     let passphrase = read_passphrase(stdin)?;
     let header = wasm_core::vault::inspect(RecordKind::MasterSeed, &record)?;
     let seed = MasterSeed::from_record_contents(&open(RecordKind::MasterSeed, &record, &passphrase)?)?;
+    // `open` refused any other key source; the match keeps the JSON honest if that changes.
+    let kdf = match header.key_source {
+        KeySource::Passphrase(params) => serde_json::json!({
+            "algorithm": "argon2id",
+            "memory_kib": params.memory_kib,
+            "iterations": params.iterations,
+            "parallelism": params.parallelism,
+        }),
+        KeySource::WalletKey => serde_json::json!({ "algorithm": "wallet-record-key" }),
+    };
     let pairwise: serde_json::Map<String, serde_json::Value> = providers
         .iter()
         .map(|provider| {
@@ -46,12 +56,7 @@ pub fn open_backup(file: &Path, providers: &[String], stdin: impl BufRead) -> Re
     let output = serde_json::json!({
         "record": header.kind.to_string(),
         "format_version": header.version,
-        "kdf": {
-            "algorithm": "argon2id",
-            "memory_kib": header.params.memory_kib,
-            "iterations": header.params.iterations,
-            "parallelism": header.params.parallelism,
-        },
+        "kdf": kdf,
         "root_public_key": hex::encode(seed.root_key().verifying_key().as_bytes()),
         "pairwise_public_keys": pairwise,
     });

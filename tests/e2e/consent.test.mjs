@@ -3,22 +3,14 @@
 // checks pass with ledger and revocation "not checked"; a tampered code is invalid; markup in a
 // grant's text field renders as text; the provider's camera (Chromium's fake camera playing a
 // frame with the code) reads a code from live frames.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gotoApp, openPage, screenshot, screenshotDir, startGateway } from "./harness.mjs";
+import { gatewayForThisFile, gotoApp, nav, openPage, screenshot, screenshotDir } from "./harness.mjs";
 import { createWallet } from "./wallet-steps.mjs";
 
-let gateway;
-before(async () => {
-  gateway = await startGateway();
-});
-after(async () => {
-  await gateway?.stop();
-});
-
-const nav = (page, name) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name }).click();
+const gateway = gatewayForThisFile();
 
 async function signGrant(page, providerId) {
   await nav(page, "Share");

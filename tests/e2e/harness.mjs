@@ -5,6 +5,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 export const repoRoot = resolve(import.meta.dirname, "../..");
@@ -52,6 +53,22 @@ export async function startGateway() {
     },
   };
 }
+
+/** One gateway for the calling test file: started before its tests, stopped after them. Its
+ *  `url` is set once it has started. */
+export function gatewayForThisFile() {
+  const gateway = { url: undefined, stop: async () => {} };
+  before(async () => {
+    Object.assign(gateway, await startGateway());
+  });
+  after(async () => {
+    await gateway.stop();
+  });
+  return gateway;
+}
+
+/** Follows a link of the main navigation. */
+export const nav = (page, name) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name }).click();
 
 /** Launches Chromium with a fresh profile (and `extraArgs`); returns the browser and a page whose problems are recorded. */
 export async function openPage(baseUrl, extraArgs = []) {

@@ -1,9 +1,9 @@
 // The app shell in a real browser: navigation, the router, the security headers as served,
 // and a wasm-backed page whose result is checked against independent implementations.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { assentCli, gotoApp, openPage, screenshot, startGateway } from "./harness.mjs";
+import { assentCli, gatewayForThisFile, gotoApp, openPage, screenshot } from "./harness.mjs";
 
 /** RFC 6962 in plain JS, independent of the Rust code: leaf H(0x00‖e), node H(0x01‖l‖r). */
 function rfc6962Root(entries) {
@@ -18,13 +18,7 @@ function rfc6962Root(entries) {
   return tree(entries.map((entry) => Buffer.from(entry, "utf8")));
 }
 
-let gateway;
-before(async () => {
-  gateway = await startGateway();
-});
-after(async () => {
-  await gateway?.stop();
-});
+const gateway = gatewayForThisFile();
 
 test("the served page carries the strict security headers", async () => {
   const response = await fetch(gateway.url);

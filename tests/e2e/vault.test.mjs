@@ -1,22 +1,17 @@
 // The wallet vault end to end in Chromium: create, reload and unlock (wrong passphrase first),
 // export the backup, clear the site's data, restore from the backup, restore from the phrase,
 // and a damaged stored record that is kept, exported and replaced without loss.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gotoApp, openPage, screenshot, startGateway } from "./harness.mjs";
+import { gatewayForThisFile, gotoApp, openPage, screenshot } from "./harness.mjs";
+import { archivedKeys, storedRecord } from "./indexeddb.mjs";
 import { NEW_PASSPHRASE, PASSPHRASE, createWallet, fillNewPassphrase, publicKey, restoreFromPhrase, unlock } from "./wallet-steps.mjs";
 
 
-let gateway;
-before(async () => {
-  gateway = await startGateway();
-});
-after(async () => {
-  await gateway?.stop();
-});
+const gateway = gatewayForThisFile();
 
 /** Clears everything the site stored (IndexedDB included), as "clear site data" does. */
 async function clearSiteData(page) {
@@ -84,22 +79,9 @@ test("a damaged stored wallet is reported, kept, exportable, and replaced only b
     const { words, key } = await createWallet(page);
 
     // Flip one byte of the stored record, behind the app's back.
-    await page.evaluate(
-      () =>
-        new Promise((resolve, reject) => {
-          const open = indexedDB.open("assent");
-          open.onerror = () => reject(open.error);
-          open.onsuccess = () => {
-            const store = open.result.transaction("records", "readwrite").objectStore("records");
-            const get = store.get("vault/master-seed");
-            get.onsuccess = () => {
-              const bytes = new Uint8Array(get.result);
-              bytes[40] ^= 0xff;
-              store.put(bytes, "vault/master-seed").onsuccess = () => resolve();
-            };
-          };
-        }),
-    );
+    const record = await storedRecord(page, "vault/master-seed");
+    record[40] ^= 0xff;
+    await storedRecord(page, "vault/master-seed", record);
     await page.reload();
     const message = page.getByTestId("damaged-message");
     await message.waitFor();
@@ -115,17 +97,7 @@ test("a damaged stored wallet is reported, kept, exportable, and replaced only b
     assert.equal(await publicKey(page), key);
 
     // The damaged bytes were archived, not overwritten.
-    const archived = await page.evaluate(
-      () =>
-        new Promise((resolve, reject) => {
-          const open = indexedDB.open("assent");
-          open.onerror = () => reject(open.error);
-          open.onsuccess = () => {
-            const keys = open.result.transaction("records").objectStore("records").getAllKeys();
-            keys.onsuccess = () => resolve(keys.result.filter((k) => k.startsWith("archive/vault/master-seed/")));
-          };
-        }),
-    );
+    const archived = (await archivedKeys(page)).filter((key) => key.startsWith("archive/vault/master-seed/"));
     assert.equal(archived.length, 1);
     assert.deepEqual(problems, []);
   } finally {

@@ -6,7 +6,8 @@ export const PASSPHRASE = "tangerine orbit velvet quarry lantern";
 export const NEW_PASSPHRASE = "marble harbor pickle sunrise kettle";
 
 export async function publicKey(page) {
-  const key = page.getByTestId("root-public-key");
+  // The key is computed in the worker after unlocking: wait for its text.
+  const key = page.getByTestId("root-public-key").filter({ hasText: /^[0-9a-f]{64}$/ });
   await key.waitFor({ timeout: 30_000 });
   const text = (await key.textContent()).trim();
   assert.match(text, /^[0-9a-f]{64}$/);

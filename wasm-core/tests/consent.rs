@@ -481,3 +481,92 @@ fn provider_keys_are_read_from_64_hex_digits() {
         assert_eq!(parse_provider_key(bad), Err(ConsentError::ProviderKey), "{bad}");
     }
 }
+
+#[test]
+fn the_wallet_remembers_issued_grants_with_their_status_and_revocation() {
+    use wasm_core::consent::issued::{GrantStatus, IssuedGrant};
+    use wasm_core::consent::{payload, Revocation};
+    use wasm_core::vault::{VaultError, WalletState};
+
+    let (parties, grant) = signed();
+    let mut entry = IssuedGrant::new(&grant, &parties.provider, payload::encode(grant.bytes()));
+    assert_eq!(entry.commitment, hex::encode(grant.commitment()));
+    for (now, expected) in [
+        (NOW - 1, GrantStatus::NotYetValid),
+        (NOW, GrantStatus::Active),
+        (NOW + 30 * DAY - 1, GrantStatus::Active),
+        (NOW + 30 * DAY, GrantStatus::Expired),
+    ] {
+        assert_eq!(entry.status(now), expected, "at {now}");
+    }
+
+    // Only the grant's own pairwise key revokes it; the revocation verifies and names it.
+    let stranger = MasterSeed::generate(&mut ChaCha20Rng::seed_from_u64(23)).expect("seeded").root_key();
+    assert_eq!(entry.revoke(&stranger, NOW + 5), Err(ConsentError::WrongSigner));
+    let revocation = entry.revoke(&parties.patient, NOW + 5).expect("the issuer revokes");
+    let read = Revocation::verify(&hex::decode(&revocation.signed).expect("hex")).expect("verifies");
+    assert!(read.revokes(&grant));
+    entry.revocation = Some(revocation);
+    assert_eq!(entry.status(NOW + 10), GrantStatus::Revoked);
+    assert_eq!(entry.status(NOW + 31 * DAY), GrantStatus::Revoked, "revoked outranks expired");
+
+    // The state round-trips; a newer version and damaged contents are distinct errors.
+    let state = WalletState { grants: vec![entry], ..WalletState::default() };
+    assert_eq!(WalletState::from_bytes(&state.to_bytes()), Ok(state.clone()));
+    let newer = String::from_utf8(state.to_bytes()).expect("json").replace("\"version\":1", "\"version\":2");
+    assert!(matches!(
+        WalletState::from_bytes(newer.as_bytes()),
+        Err(VaultError::UnsupportedVersion { found: 2, .. })
+    ));
+    for damaged in [&b"{\"version\":1}"[..], b"[]", b"\xff", &state.to_bytes()[..40]] {
+        assert!(matches!(WalletState::from_bytes(damaged), Err(VaultError::Damaged { .. })));
+    }
+}
+
+#[test]
+fn log_entries_carry_only_commitments_and_verify_by_their_signers() {
+    use wasm_core::consent::{AccessEvent, GrantCommitment, LogEntry, Revocation};
+    let mut rng = ChaCha20Rng::seed_from_u64(31);
+    let provider_key = MasterSeed::generate(&mut rng).expect("seeded").root_key();
+    let patient = MasterSeed::generate(&mut rng)
+        .expect("seeded")
+        .pairwise_key(&provider_key.verifying_key().to_bytes());
+    let grant = draft(provider_key.verifying_key().to_bytes()).sign(&patient, NOW, &mut rng).expect("signs");
+    let used = vec![Scope::parse("patient/Condition.rs").expect("valid scope")];
+
+    let statement = GrantCommitment::sign(&grant, &patient).expect("the issuer states its grant");
+    assert!(statement.matches(&grant));
+    assert_eq!(GrantCommitment::sign(&grant, &provider_key), Err(ConsentError::WrongSigner));
+    let entries = [
+        LogEntry::Grant(statement),
+        LogEntry::Revocation(Revocation::sign(&grant, &patient, NOW + 5).expect("revokes")),
+        LogEntry::Access(AccessEvent::sign(&grant, &used, &provider_key, NOW + 9, &mut rng).expect("signs")),
+    ];
+    for entry in &entries {
+        let bytes = entry.to_bytes();
+        assert_eq!(LogEntry::verify(&bytes).as_ref(), Ok(entry), "round trip");
+        assert_eq!(entry.commitment(), &grant.commitment());
+        // The grant itself is never in an entry: neither its bytes nor its scopes.
+        assert!(!bytes.windows(grant.bytes().len()).any(|w| w == grant.bytes()));
+        assert!(
+            !bytes.windows(b"Condition".len()).any(|w| w == b"Condition")
+                || matches!(entry, LogEntry::Access(_))
+        );
+        // Every single-bit flip is refused, the kind byte included.
+        for index in 0..bytes.len() {
+            let mut tampered = bytes.clone();
+            tampered[index] ^= 0x01;
+            assert!(LogEntry::verify(&tampered).is_err(), "flip at byte {index}");
+        }
+    }
+    // Unknown or missing kinds, and oversized input, are refused with their reason.
+    assert_eq!(LogEntry::verify(&[]), Err(ConsentError::EntryKind(None)));
+    let mut unknown = entries[0].to_bytes();
+    unknown[0] = 9;
+    assert_eq!(LogEntry::verify(&unknown), Err(ConsentError::EntryKind(Some(9))));
+    assert!(matches!(LogEntry::verify(&vec![1u8; 5000]), Err(ConsentError::TooLarge { .. })));
+    // A grant is not a log entry, under any kind byte.
+    for kind in 1..=3u8 {
+        assert!(LogEntry::verify(&[&[kind][..], grant.bytes()].concat()).is_err());
+    }
+}

@@ -5,7 +5,10 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use wasm_core::vault::{inspect, open, seal, DamageCheck, KdfParams, MasterSeed, RecordKind, VaultError};
+use wasm_core::vault::{
+    inspect, open, open_with_key, seal, seal_with_key, DamageCheck, KdfParams, KeySource, MasterSeed,
+    RecordKind, VaultError,
+};
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -52,7 +55,10 @@ fn seal_and_open_round_trip() {
     let (seed, record) = sealed_seed();
     check(RecordKind::MasterSeed, &record, PASSPHRASE, Ok(seed.expose_bytes()));
     let header = inspect(RecordKind::MasterSeed, &record).expect("header is readable");
-    assert_eq!((header.kind, header.version, header.params), (RecordKind::MasterSeed, 1, KdfParams::DEFAULT));
+    assert_eq!(
+        (header.kind, header.version, header.key_source),
+        (RecordKind::MasterSeed, 1, KeySource::Passphrase(KdfParams::DEFAULT))
+    );
     // A fresh salt and nonce each time: sealing twice never gives the same bytes.
     let again =
         seal(RecordKind::MasterSeed, seed.expose_bytes(), PASSPHRASE, KdfParams::DEFAULT, &mut rng(3))
@@ -367,6 +373,53 @@ fn an_opened_record_holds_exactly_one_seed() {
         assert_eq!(
             MasterSeed::from_record_contents(wrong),
             Err(VaultError::Damaged { record: RecordKind::MasterSeed, check: DamageCheck::Contents })
+        );
+    }
+}
+
+#[test]
+fn wallet_key_records_open_only_with_their_wallets_key() {
+    let (seed, passphrase_record) = sealed_seed();
+    let other = MasterSeed::generate(&mut rng(9)).expect("a seeded RNG never fails");
+    let key = seed.record_key(RecordKind::WalletState);
+    let state = br#"{"version":1,"grants":[]}"#;
+    let record = seal_with_key(RecordKind::WalletState, state, &key, &mut rng(4)).expect("sealing works");
+    let header = inspect(RecordKind::WalletState, &record).expect("header is readable");
+    assert_eq!(header.key_source, KeySource::WalletKey);
+    let opened = |kind, record: &[u8], key| open_with_key(kind, record, key).map(|p| p.to_vec());
+    assert_eq!(opened(RecordKind::WalletState, &record, &key), Ok(state.to_vec()));
+    // Another wallet's key, and this wallet's key for another kind, are told apart from damage.
+    let other_key = other.record_key(RecordKind::WalletState);
+    assert_eq!(opened(RecordKind::WalletState, &record, &other_key), Err(VaultError::OtherWallet));
+    let records_key = seed.record_key(RecordKind::HealthRecords);
+    assert_eq!(opened(RecordKind::WalletState, &record, &records_key), Err(VaultError::OtherWallet));
+    // Key sources do not mix: a passphrase record never opens with a key, nor the reverse.
+    let key_source = DamageCheck::KeySource;
+    let seed_kind_key = seed.record_key(RecordKind::MasterSeed);
+    assert_eq!(
+        opened(RecordKind::MasterSeed, &passphrase_record, &seed_kind_key),
+        Err(VaultError::Damaged { record: RecordKind::MasterSeed, check: key_source })
+    );
+    check(
+        RecordKind::WalletState,
+        &record,
+        PASSPHRASE,
+        Err(VaultError::Damaged { record: RecordKind::WalletState, check: key_source }),
+    );
+    // A key-sealed record with non-zero parameter bytes is not one Assent writes.
+    let odd = with_params(&record, KdfParams::DEFAULT);
+    assert_eq!(
+        opened(RecordKind::WalletState, &odd, &key),
+        Err(VaultError::Damaged { record: RecordKind::WalletState, check: DamageCheck::KdfAlgorithm })
+    );
+    // Every flipped ciphertext bit, re-checksummed, fails authentication.
+    for at in [85, record.len() - 40] {
+        let mut tampered = record.clone();
+        tampered[at] ^= 1;
+        rechecksum(&mut tampered);
+        assert_eq!(
+            opened(RecordKind::WalletState, &tampered, &key),
+            Err(VaultError::Damaged { record: RecordKind::WalletState, check: DamageCheck::Authentication })
         );
     }
 }

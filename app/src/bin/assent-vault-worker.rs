@@ -5,14 +5,21 @@
 #![forbid(unsafe_code)]
 
 use wasm_bindgen::prelude::*;
-use wasm_core::vault::{self, DamageCheck, KdfParams, RecordKind, VaultError};
+use wasm_core::consent::issued::IssuedGrant;
+use wasm_core::vault::{self, DamageCheck, KdfParams, RecordKind, VaultError, WalletState};
 
 /// Nothing to start: the worker script calls the exports below.
 fn main() {}
 
-/// A `VaultError` as JSON, for the page to turn back into the same error.
+/// A `VaultError` for the page: `{"vault": KIND, "message": TEXT}` as JSON text, where KIND is
+/// what the page acts on (`wrong-passphrase`, `damaged` or `other`) and TEXT is the message to show.
 fn error_json(error: &VaultError) -> JsValue {
-    JsValue::from_str(&serde_json::to_string(error).unwrap_or_else(|_| "\"Random\"".to_string()))
+    let kind = match error {
+        VaultError::WrongPassphrase => "wrong-passphrase",
+        VaultError::Damaged { .. } => "damaged",
+        _ => "other",
+    };
+    JsValue::from_str(&serde_json::json!({ "vault": kind, "message": error.to_string() }).to_string())
 }
 
 fn kind_of(byte: u8) -> Result<RecordKind, JsValue> {
@@ -36,8 +43,77 @@ pub fn open_record(kind: u8, record: &[u8], passphrase: &str) -> Result<Vec<u8>,
         .map_err(|error| error_json(&error))
 }
 
+/// Opens the wallet state (`record` empty: none stored yet) and returns its grants as JSON.
+#[wasm_bindgen]
+pub fn open_wallet_state(key: &[u8], record: &[u8]) -> Result<String, JsValue> {
+    let state = read_state(key, record)?;
+    serde_json::to_string(&state.grants).map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
+/// Adds a grant entry (JSON, as `sign_grant` returned it) to the wallet state held in `record`
+/// (empty: start a new list); returns `[sealed record, grants JSON]`.
+#[wasm_bindgen]
+pub fn add_grant_to_state(key: &[u8], record: &[u8], entry_json: &str) -> Result<js_sys::Array, JsValue> {
+    let mut state = read_state(key, record)?;
+    let entry: IssuedGrant =
+        serde_json::from_str(entry_json).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    state.grants.push(entry);
+    seal_state(key, &state)
+}
+
+/// Revokes the grant `id` of the wallet state in `record` with the pairwise secret that signed
+/// it, at `now`; returns `[sealed record, grants JSON]`. Errors are the reason in words.
+#[wasm_bindgen]
+pub fn revoke_grant_in_state(
+    key: &[u8],
+    record: &[u8],
+    id: &str,
+    pairwise_secret: &[u8],
+    now: u64,
+) -> Result<js_sys::Array, JsValue> {
+    let words = |text: String| JsValue::from_str(&text);
+    let mut state = read_state(key, record)?;
+    let secret: [u8; 32] =
+        pairwise_secret.try_into().map_err(|_| words("the signing key is not 32 bytes".into()))?;
+    let grant = state
+        .grants
+        .iter_mut()
+        .find(|grant| grant.id == id)
+        .ok_or_else(|| words("that grant is no longer in this wallet's list; reload the page".into()))?;
+    let signing_key = ed25519_dalek::SigningKey::from_bytes(&secret);
+    grant.revocation = Some(grant.revoke(&signing_key, now).map_err(|e| words(e.to_string()))?);
+    seal_state(key, &state)
+}
+
+fn read_state(key: &[u8], record: &[u8]) -> Result<WalletState, JsValue> {
+    if record.is_empty() {
+        return Ok(WalletState::default());
+    }
+    let plaintext = vault::open_with_key(RecordKind::WalletState, record, &record_key(key)?)
+        .map_err(|error| error_json(&error))?;
+    WalletState::from_bytes(&plaintext).map_err(|error| error_json(&error))
+}
+
+fn seal_state(key: &[u8], state: &WalletState) -> Result<js_sys::Array, JsValue> {
+    let sealed = vault::seal_with_key(
+        RecordKind::WalletState,
+        &state.to_bytes(),
+        &record_key(key)?,
+        &mut getrandom::SysRng,
+    )
+    .map_err(|error| error_json(&error))?;
+    let grants = serde_json::to_string(&state.grants).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    Ok(js_sys::Array::of2(&js_sys::Uint8Array::from(sealed.as_slice()), &JsValue::from_str(&grants)))
+}
+
+fn record_key(bytes: &[u8]) -> Result<vault::RecordKey, JsValue> {
+    let bytes: [u8; 32] = bytes.try_into().map_err(|_| error_json(&VaultError::OtherWallet))?;
+    Ok(vault::RecordKey::from_bytes(bytes))
+}
+
 /// Signs a consent grant with the patient's pairwise secret key for this provider; returns
-/// `{"payload": "AS1:…", "svg": "<svg…"}`. Errors are the reason in words.
+/// `{"payload": "AS1:…", "svg": "<svg…", "entry": {…}}`, the entry being what the wallet keeps
+/// in its grant list. Errors are the reason in words.
 #[wasm_bindgen]
 pub fn sign_grant(
     pairwise_secret: &[u8],
@@ -66,7 +142,8 @@ pub fn sign_grant(
     let grant = draft.sign(&key, now, &mut getrandom::SysRng).map_err(|e| words(e.to_string()))?;
     let text = wasm_core::consent::payload::encode(grant.bytes());
     let svg = wasm_core::consent::qr::render_svg(&text).map_err(|e| words(e.to_string()))?;
-    Ok(serde_json::json!({ "payload": text, "svg": svg }).to_string())
+    let entry = IssuedGrant::new(&grant, &audience, text.clone());
+    Ok(serde_json::json!({ "payload": text, "svg": svg, "entry": entry }).to_string())
 }
 
 /// Verifies a consent code's text at `now`, against `audience` (the provider's public key) when
@@ -89,6 +166,17 @@ pub fn render_qr(text: &str) -> Result<String, JsValue> {
 pub fn scan_qr(rgba: &[u8], width: usize, height: usize) -> Result<String, JsValue> {
     wasm_core::consent::qr::scan_rgba(rgba, width, height)
         .map_err(|error| JsValue::from_str(&error.to_string()))
+}
+
+/// The public keys of a seed: `{"root": HEX, "provider": HEX}`.
+#[wasm_bindgen]
+pub fn public_keys(seed: &[u8]) -> Result<String, JsValue> {
+    let bytes: [u8; vault::SEED_LEN] =
+        seed.try_into().map_err(|_| error_json(&VaultError::PhraseLength { found: 0 }))?;
+    let seed = vault::MasterSeed::from_bytes(bytes);
+    let hex_of = |key: ed25519_dalek::SigningKey| hex::encode(key.verifying_key().as_bytes());
+    Ok(serde_json::json!({ "root": hex_of(seed.root_key()), "provider": hex_of(seed.provider_key()) })
+        .to_string())
 }
 
 /// The 24-word recovery phrase of a seed.

@@ -16,7 +16,7 @@ use crate::wallet::WalletError;
 /// Runs a wallet operation in the background and records its outcome. The outcome may land
 /// after the form that started it is gone (a successful unlock replaces the page), so it is
 /// written with `try_set`.
-fn run(
+pub(crate) fn run(
     outcome: RwSignal<Result<(), WalletError>>,
     operation: impl std::future::Future<Output = Result<(), WalletError>> + 'static,
 ) {
@@ -29,7 +29,10 @@ fn run(
 /// Shows a failed operation's error, in words, through an `ErrorBoundary`; shows nothing on
 /// success. It clears when the next attempt starts.
 #[component]
-fn ErrorNotice(outcome: RwSignal<Result<(), WalletError>>, test_id: &'static str) -> impl IntoView {
+pub(crate) fn ErrorNotice(
+    outcome: RwSignal<Result<(), WalletError>>,
+    test_id: &'static str,
+) -> impl IntoView {
     view! {
         <ErrorBoundary fallback=move |errors| {
             view! {

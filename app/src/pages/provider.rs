@@ -1,14 +1,14 @@
 //! The provider's page: its provider id, and verifying a patient's consent code from pasted
-//! text or an image (a photo or screenshot of the QR code).
+//! text, an image (a photo or screenshot of the QR code) or the camera.
 
 use leptos::prelude::*;
-use wasm_core::consent::qr;
-use web_sys::HtmlInputElement;
 
 use super::{run, ErrorNotice};
 use crate::browser;
+use crate::scanner::QrScanner;
 use crate::vault_worker::{self, VerdictReport};
-use crate::wallet::{Wallet, WalletError, WalletStatus};
+use crate::wallet::{Wallet, WalletStatus};
+use wasm_core::consent::parse_provider_key;
 
 /// The provider page.
 #[component]
@@ -32,9 +32,9 @@ fn ProviderIdentity() -> impl IntoView {
             }
             .into_any();
         }
-        let id = wallet
-            .with_seed(|seed| hex::encode(seed.provider_key().verifying_key().as_bytes()))
-            .unwrap_or_default();
+        let Some(id) = wallet.provider_key.get() else {
+            return view! { <p role="status">"Computing your provider id…"</p> }.into_any();
+        };
         let upper = id.to_uppercase();
         let svg = LocalResource::new(move || {
             let text = upper.clone();
@@ -45,7 +45,7 @@ fn ProviderIdentity() -> impl IntoView {
                 <h2 id="identity-title">"Your provider id"</h2>
                 <p>"Patients enter or scan this id when they give you consent."</p>
                 <code class="hash" data-testid="provider-id">{id}</code>
-                <div class="qr small" role="img" aria-label="QR code of your provider id, shown as text above" inner_html=move || svg.get().unwrap_or_default()></div>
+                <div class="qr small" role="img" aria-label="QR code of your provider id, shown as text above" data-testid="provider-qr" inner_html=move || svg.get().unwrap_or_default()></div>
             </section>
         }
         .into_any()
@@ -66,7 +66,7 @@ fn check_label(name: &str) -> &'static str {
     }
 }
 
-/// Verify a consent code: paste its text or upload an image of it.
+/// Verify a consent code: scan it with the camera, upload an image of it, or paste its text.
 #[component]
 fn VerifyConsent() -> impl IntoView {
     let wallet = expect_context::<Wallet>();
@@ -76,84 +76,30 @@ fn VerifyConsent() -> impl IntoView {
     // the previous one.
     let completed = RwSignal::new(0u32);
     let outcome = RwSignal::new(Ok(()));
-    let file_input = NodeRef::<leptos::html::Input>::new();
 
     // Checks run in the worker; the page only shows the report.
-    let check = move |payload_text: String| async move {
-        let own_key = wallet.with_seed(|seed| seed.provider_key().verifying_key().to_bytes());
-        let report =
-            vault_worker::verify_payload(&payload_text, browser::now_ms() / 1_000, own_key.as_ref()).await?;
-        let _ = verdict.try_set(Some(report));
-        let _ = completed.try_update(|n| *n += 1);
-        Ok::<(), WalletError>(())
-    };
-    let verify_text = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
+    let check = move |payload_text: String| {
         verdict.set(None);
-        run(outcome, check(text.get_untracked()));
-    };
-    // The camera: frames are scanned every 250 ms until a code is found or the patient stops.
-    let video = NodeRef::<leptos::html::Video>::new();
-    let camera = StoredValue::new_local(None::<web_sys::MediaStream>);
-    let scanning = RwSignal::new(false);
-    let stop = move || {
-        if let Some(stream) = camera.try_update_value(Option::take).flatten() {
-            browser::stop_camera(&stream);
-        }
-        let _ = scanning.try_set(false);
-    };
-    on_cleanup(stop);
-    let start_camera = move |_| {
-        let Some(element) = video.get_untracked() else { return };
-        verdict.set(None);
-        scanning.set(true);
         run(outcome, async move {
-            let stream = browser::start_camera(&element).await.map_err(|reason| {
-                let _ = scanning.try_set(false);
-                WalletError::Scan(reason)
-            })?;
-            camera.set_value(Some(stream));
-            while scanning.try_get_untracked() == Some(true) {
-                if let Some((rgba, width, height)) = browser::video_frame(&element) {
-                    if let Ok(found) = vault_worker::scan_qr(&rgba, width, height).await {
-                        stop();
-                        let _ = text.try_set(found.clone());
-                        return check(found).await;
-                    }
-                }
-                browser::sleep_ms(250).await;
-            }
+            let own_key = wallet.provider_key.get_untracked().and_then(|key| parse_provider_key(&key).ok());
+            let report =
+                vault_worker::verify_payload(&payload_text, browser::now_ms() / 1_000, own_key.as_ref())
+                    .await?;
+            let _ = verdict.try_set(Some(report));
+            let _ = completed.try_update(|n| *n += 1);
             Ok(())
         });
     };
-
-    let verify_image = move |_| {
-        let file = file_input
-            .get_untracked()
-            .and_then(|input: HtmlInputElement| input.files())
-            .and_then(|f| f.get(0));
-        let Some(file) = file else { return };
-        verdict.set(None);
-        run(outcome, async move {
-            let (rgba, width, height) =
-                browser::image_rgba(&file, qr::MAX_SCAN_PIXELS).await.map_err(WalletError::Scan)?;
-            let found = vault_worker::scan_qr(&rgba, width, height).await?;
-            let _ = text.try_set(found.clone());
-            check(found).await
-        });
-    };
+    let scanned = Callback::new(move |found: String| {
+        text.set(found.clone());
+        check(found);
+    });
 
     view! {
         <section aria-labelledby="verify-title">
             <h2 id="verify-title">"Check a consent code"</h2>
-            <div class="camera">
-                <button type="button" on:click=start_camera disabled=move || scanning.get()>"Scan with the camera"</button>
-                <button type="button" class="secondary" on:click=move |_| stop() disabled=move || !scanning.get()>"Stop the camera"</button>
-                <video node_ref=video muted=true playsinline=true aria-label="Camera view for scanning the consent code" data-testid="camera" class:active=move || scanning.get()></video>
-            </div>
-            <label for="code-image">"Image of the code (photo or screenshot)"</label>
-            <input id="code-image" type="file" accept="image/*" node_ref=file_input on:change=verify_image />
-            <form on:submit=verify_text>
+            <QrScanner on_found=scanned image_label="Image of the code (photo or screenshot)" id="code-scan" />
+            <form on:submit=move |event: leptos::ev::SubmitEvent| { event.prevent_default(); check(text.get_untracked()); }>
                 <label for="code-text">"Or paste the code's text"</label>
                 <textarea id="code-text" rows="4" spellcheck="false" bind:value=text></textarea>
                 <button type="submit">"Check"</button>

@@ -2,10 +2,12 @@
 //! device and show the grant as a QR code.
 
 use leptos::prelude::*;
+use wasm_core::consent::issued::{GrantStatus, IssuedGrant};
 use wasm_core::consent::{parse_provider_key, Purpose};
 
 use super::{run, ErrorNotice};
 use crate::browser;
+use crate::scanner::QrScanner;
 use crate::vault_worker::{self, GrantRequest, SignedCode};
 use crate::wallet::{Wallet, WalletError, WalletStatus};
 
@@ -31,7 +33,7 @@ pub fn Share() -> impl IntoView {
         <p>"Give a provider permission to read chosen parts of your records, for a purpose and until a date you pick. The grant is signed on this device."</p>
         {move || {
             if wallet.status.get() == WalletStatus::Unlocked {
-                view! { <ShareForm /> }.into_any()
+                view! { <ShareForm /> <GrantList /> }.into_any()
             } else {
                 view! { <p class="notice" role="status">"Unlock your wallet on the " <a href="/">"Wallet page"</a> " to sign a consent grant."</p> }.into_any()
             }
@@ -69,9 +71,7 @@ fn ShareForm() -> impl IntoView {
                 .map(|((_, scope), _)| scope.to_string())
                 .collect();
             // The pairwise secret goes to this page's own worker only; it never leaves the browser.
-            let secret = wallet
-                .with_seed(|seed| seed.pairwise_key(&provider_key).to_bytes())
-                .ok_or(WalletError::Locked)?;
+            let secret = wallet.pairwise_secret(&provider_key)?;
             let now = browser::now_ms() / 1_000;
             let code = vault_worker::sign_grant(GrantRequest {
                 pairwise_secret: &secret,
@@ -83,15 +83,24 @@ fn ShareForm() -> impl IntoView {
                 log_origin: LOG_ORIGIN,
             })
             .await?;
+            // Kept in the list before it is shown, so every code shown can be revoked.
+            wallet.remember_grant(&code.entry_json).await?;
             let _ = signed.try_set(Some(code));
             Ok(())
         });
     };
 
+    // A scanned provider code fills the id; anything else is refused with the reason.
+    let scanned = Callback::new(move |text: String| {
+        outcome.set(parse_provider_key(&text).map(|_| ()).map_err(WalletError::from));
+        provider.set(text.trim().to_ascii_lowercase());
+    });
+
     view! {
         <form on:submit=sign>
             <label for="provider-id">"Provider id (from the provider's page)"</label>
             <input id="provider-id" type="text" autocomplete="off" spellcheck="false" bind:value=provider />
+            <QrScanner on_found=scanned image_label="Or an image of the provider's code (photo or screenshot)" id="provider-scan" />
             <fieldset>
                 <legend>"What they may read"</legend>
                 {CATEGORIES.iter().enumerate().map(|(index, (label, _))| view! {
@@ -123,5 +132,103 @@ fn ShareForm() -> impl IntoView {
                 <button type="button" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>"Print"</button>
             </section>
         })}
+    }
+}
+
+/// The record categories a grant's scopes stand for, in plain words.
+fn categories_in_words(scopes: &[String]) -> String {
+    let words: Vec<&str> = scopes
+        .iter()
+        .map(|scope| CATEGORIES.iter().find(|(_, s)| s == scope).map_or(scope.as_str(), |(label, _)| label))
+        .collect();
+    words.join(", ")
+}
+
+/// The grants this wallet signed, newest first, with their status, their code and a revoke
+/// button.
+#[component]
+fn GrantList() -> impl IntoView {
+    let wallet = expect_context::<Wallet>();
+    let outcome = RwSignal::new(Ok(()));
+    // The grant whose code is shown, and its SVG.
+    let shown = RwSignal::new(None::<(String, String)>);
+    view! {
+        <section aria-labelledby="grants-title">
+            <h2 id="grants-title">"Your grants"</h2>
+            {move || wallet.state_problem.get().map(|problem| view! {
+                <p class="error" role="alert" data-testid="state-problem">
+                    "Your stored grant list could not be read: " {problem} ". The next grant you sign starts a new list; the old one stays in the archive."
+                </p>
+            })}
+            <ErrorNotice outcome test_id="grants-error" />
+            {move || {
+                let grants = wallet.grants.get();
+                if grants.is_empty() {
+                    return view! { <p>"You have not given any grants yet."</p> }.into_any();
+                }
+                let now = browser::now_ms() / 1_000;
+                view! {
+                    <ul class="grants">
+                        {grants.into_iter().rev().map(|grant| view! { <GrantItem grant now outcome shown /> }).collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn GrantItem(
+    grant: IssuedGrant,
+    now: u64,
+    outcome: RwSignal<Result<(), WalletError>>,
+    shown: RwSignal<Option<(String, String)>>,
+) -> impl IntoView {
+    let wallet = expect_context::<Wallet>();
+    let status = grant.status(now);
+    let id = grant.id.clone();
+    let purpose = Purpose::from_code(&grant.purpose)
+        .map_or_else(|| grant.purpose.clone(), |p| p.plain_words().to_string());
+    let revoked = grant.revocation.as_ref().map(|r| {
+        format!(
+            " on {} (signed on this device; the ledger does not have it yet)",
+            browser::local_date(r.revoked_at)
+        )
+    });
+    let (show_id, revoke_id, svg_id) = (id.clone(), id.clone(), id.clone());
+    let payload = grant.payload.clone();
+    let show = move |_| {
+        let (id, payload) = (show_id.clone(), payload.clone());
+        run(outcome, async move {
+            let svg = vault_worker::render_qr(&payload).await?;
+            let _ = shown.try_set(Some((id, svg)));
+            Ok(())
+        });
+    };
+    let revoke = move |_| {
+        if browser::confirm("Revoke this grant? This cannot be undone.") {
+            let id = revoke_id.clone();
+            run(outcome, async move { wallet.revoke_grant(&id).await });
+        }
+    };
+    let revocable = matches!(status, GrantStatus::Active | GrantStatus::NotYetValid);
+    // A revoked grant's code is not shown again, so it cannot be handed to a provider by mistake.
+    let showable = status != GrantStatus::Revoked;
+    view! {
+        <li data-testid="grant">
+            <strong>{categories_in_words(&grant.scopes)}</strong>
+            " — " {purpose} ", from " {browser::local_date(grant.not_before)} " until " {browser::local_date(grant.expires_at)}
+            ". Provider " <code>{grant.provider_key.chars().take(8).collect::<String>()} "…"</code> ". "
+            <span class=format!("status {}", status.word().replace(' ', "-")) data-testid="grant-status">{status.word()}</span>
+            {revoked}
+            <div class="actions">
+                {showable.then(|| view! { <button type="button" class="secondary" on:click=show.clone()>"Show code"</button> })}
+                {revocable.then(|| view! { <button type="button" class="danger" on:click=revoke>"Revoke"</button> })}
+            </div>
+            {move || shown.get().filter(|(shown_id, _)| showable && *shown_id == svg_id).map(|(_, svg)| view! {
+                <div class="qr" role="img" aria-label="QR code of this grant" data-testid="grant-list-qr" inner_html=svg></div>
+            })}
+        </li>
     }
 }

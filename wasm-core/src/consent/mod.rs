@@ -8,8 +8,10 @@
 
 pub mod access;
 mod claims;
+pub mod entry;
 pub mod fhir;
 pub mod grant;
+pub mod issued;
 pub mod payload;
 pub mod purpose;
 pub mod qr;
@@ -19,6 +21,7 @@ pub mod scope;
 mod signed;
 
 pub use access::AccessEvent;
+pub use entry::{GrantCommitment, LogEntry};
 pub use grant::{
     Check, CheckName, CheckOutcome, GrantClaims, GrantDraft, SignedGrant, Verdict, MAX_GRANT_BYTES,
 };
@@ -77,6 +80,9 @@ pub enum ConsentError {
     /// The signature does not verify.
     #[error("the signature does not verify: the object was altered or forged")]
     BadSignature,
+    /// A log entry's kind byte is missing or unknown.
+    #[error("not an Assent log entry: {}; submit a grant commitment (1), revocation (2) or access event (3)", match .0 { Some(kind) => format!("unknown kind byte {kind}"), None => "it is empty".to_string() })]
+    EntryKind(Option<u8>),
     /// The payload does not fit in a QR code.
     #[error("the consent code's text ({len} characters) does not fit in a QR code; choose fewer categories")]
     QrTooLong {

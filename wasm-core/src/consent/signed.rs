@@ -15,6 +15,7 @@ pub(crate) enum ObjectKind {
     Grant,
     Revocation,
     AccessEvent,
+    GrantCommitment,
 }
 
 impl ObjectKind {
@@ -23,6 +24,7 @@ impl ObjectKind {
             ObjectKind::Grant => b"assent/v1/grant",
             ObjectKind::Revocation => b"assent/v1/revocation",
             ObjectKind::AccessEvent => b"assent/v1/access-event",
+            ObjectKind::GrantCommitment => b"assent/v1/grant-commitment",
         }
     }
 }

@@ -12,10 +12,15 @@
 pub mod sealed;
 mod seed;
 mod session;
+pub mod state;
 
-pub use sealed::{inspect, open, seal, KdfParams, RecordHeader, RecordKind};
+pub use sealed::{
+    inspect, open, open_with_key, seal, seal_with_key, KdfParams, KeySource, RecordHeader, RecordKey,
+    RecordKind,
+};
 pub use seed::{MasterSeed, RecoveryPhrase, SEED_LEN};
 pub use session::{IdleLock, UnlockThrottle};
+pub use state::WalletState;
 
 use core::fmt;
 
@@ -34,6 +39,8 @@ pub enum DamageCheck {
     Kind,
     /// The key-derivation algorithm byte is unknown.
     KdfAlgorithm,
+    /// The record is sealed with another kind of key than this record kind uses.
+    KeySource,
     /// The passphrase was right but the ciphertext failed authentication.
     Authentication,
     /// The decrypted contents are not what this kind of record holds.
@@ -49,6 +56,7 @@ impl fmt::Display for DamageCheck {
             DamageCheck::Magic => "it is not an Assent sealed record",
             DamageCheck::Kind => "it holds another kind of record",
             DamageCheck::KdfAlgorithm => "its key-derivation algorithm is unknown",
+            DamageCheck::KeySource => "it is sealed with another kind of key than this record uses",
             DamageCheck::Authentication => "its contents fail authentication",
             DamageCheck::Contents => "its decrypted contents are malformed",
         })
@@ -62,9 +70,15 @@ pub enum VaultError {
     /// The passphrase does not open this record.
     #[error("wrong passphrase: check it (letter case and keyboard layout) and try again")]
     WrongPassphrase,
+    /// A record sealed by another wallet (another master seed).
+    #[error(
+        "this record belongs to another wallet (another recovery phrase); restore that wallet to read it"
+    )]
+    OtherWallet,
     /// The record is damaged; nothing was changed.
     #[error(
-        "the stored {record} is damaged: {check}; restore it from your recovery phrase or a backup file"
+        "the stored {record} is damaged: {check}; {advice}",
+        advice = record.damage_advice()
     )]
     Damaged {
         /// Which record.

@@ -7,9 +7,9 @@
 //! | 8 | magic `ASNTSEAL` |
 //! | 1 | format version (1) |
 //! | 1 | record kind ([`RecordKind`]) |
-//! | 1 | KDF algorithm (1 = Argon2id v1.3) |
-//! | 4, 4, 4 | Argon2id memory (KiB), iterations, parallelism |
-//! | 16 | Argon2id salt |
+//! | 1 | key source (1 = Argon2id v1.3 of a passphrase, 2 = a wallet record key) |
+//! | 4, 4, 4 | Argon2id memory (KiB), iterations, parallelism; all zero for a wallet record key |
+//! | 16 | salt (Argon2id salt, or HKDF salt for a wallet record key) |
 //! | 24 | XChaCha20-Poly1305 nonce |
 //! | 16 | key check: proves the passphrase before decrypting |
 //! | n + 16 | ciphertext and tag; the associated data is every byte before the key check |
@@ -19,6 +19,11 @@
 //! before any key derivation. The checksum is not a security boundary: the AEAD tag is. The
 //! associated data binds the record kind, format version and KDF parameters, and parameters
 //! below [`KdfParams::FLOOR`] are refused before any work.
+//!
+//! Records the wallet rewrites often while unlocked (its state) are sealed with a
+//! [`RecordKey`] derived from the master seed instead of the passphrase: no Argon2id per write,
+//! and still only openable by whoever holds the seed. The master seed itself is always sealed
+//! under the passphrase.
 
 use core::fmt;
 
@@ -37,6 +42,7 @@ use super::{DamageCheck, VaultError};
 const MAGIC: &[u8; 8] = b"ASNTSEAL";
 const FORMAT_VERSION: u8 = 1;
 const KDF_ARGON2ID_V13: u8 = 1;
+const KDF_WALLET_RECORD_KEY: u8 = 2;
 const SALT_LEN: usize = 16;
 const NONCE_LEN: usize = 24;
 const KEY_CHECK_LEN: usize = 16;
@@ -82,6 +88,17 @@ impl RecordKind {
             2 => Some(RecordKind::HealthRecords),
             3 => Some(RecordKind::WalletState),
             _ => None,
+        }
+    }
+}
+
+impl RecordKind {
+    /// What to do when a record of this kind is damaged.
+    pub const fn damage_advice(self) -> &'static str {
+        match self {
+            RecordKind::MasterSeed => "restore it from your recovery phrase or a backup file",
+            RecordKind::HealthRecords => "it is kept aside; import your records again",
+            RecordKind::WalletState => "it is kept aside, and a new one starts with your next change",
         }
     }
 }
@@ -145,6 +162,15 @@ impl fmt::Display for KdfParams {
     }
 }
 
+/// What a record's key comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySource {
+    /// Argon2id of the passphrase, with these parameters.
+    Passphrase(KdfParams),
+    /// A [`RecordKey`] derived from the master seed.
+    WalletKey,
+}
+
 /// What can be read from a sealed record without the passphrase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecordHeader {
@@ -152,8 +178,31 @@ pub struct RecordHeader {
     pub kind: RecordKind,
     /// The record's format version.
     pub version: u8,
-    /// The record's key-derivation parameters.
-    pub params: KdfParams,
+    /// Where the record's key comes from.
+    pub key_source: KeySource,
+}
+
+/// A 256-bit key for records the unlocked wallet rewrites often, derived from the master seed
+/// by [`MasterSeed::record_key`](super::MasterSeed::record_key). Zeroized on drop, never printed.
+#[derive(Clone)]
+pub struct RecordKey(Zeroizing<[u8; 32]>);
+
+impl RecordKey {
+    /// Wraps raw key bytes (as handed to a worker).
+    pub fn from_bytes(bytes: [u8; 32]) -> RecordKey {
+        RecordKey(Zeroizing::new(bytes))
+    }
+
+    /// The raw key, for handing to the worker that seals with it.
+    pub fn expose_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for RecordKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RecordKey([redacted])")
+    }
 }
 
 /// Seals `plaintext` as a record of `kind` under `passphrase`. Salt and nonce come from `rng`.
@@ -165,6 +214,29 @@ pub fn seal<R: TryCryptoRng + ?Sized>(
     rng: &mut R,
 ) -> Result<Vec<u8>, VaultError> {
     params.check(kind)?;
+    write_record(kind, plaintext, KeySource::Passphrase(params), rng, |salt| {
+        derive_keys(passphrase, salt, params)
+    })
+}
+
+/// Seals `plaintext` as a record of `kind` under a wallet [`RecordKey`]: no key stretching, for
+/// records rewritten while the wallet is unlocked. Salt and nonce come from `rng`.
+pub fn seal_with_key<R: TryCryptoRng + ?Sized>(
+    kind: RecordKind,
+    plaintext: &[u8],
+    key: &RecordKey,
+    rng: &mut R,
+) -> Result<Vec<u8>, VaultError> {
+    write_record(kind, plaintext, KeySource::WalletKey, rng, |salt| Ok(expand_keys(salt, key.expose_bytes())))
+}
+
+fn write_record<R: TryCryptoRng + ?Sized>(
+    kind: RecordKind,
+    plaintext: &[u8],
+    key_source: KeySource,
+    rng: &mut R,
+    keys_for_salt: impl FnOnce(&[u8]) -> Result<RecordKeys, VaultError>,
+) -> Result<Vec<u8>, VaultError> {
     if plaintext.len() > MAX_PLAINTEXT_LEN {
         return Err(VaultError::PlaintextTooLarge { len: plaintext.len(), max: MAX_PLAINTEXT_LEN });
     }
@@ -173,9 +245,15 @@ pub fn seal<R: TryCryptoRng + ?Sized>(
     rng.try_fill_bytes(&mut salt).map_err(|_| VaultError::Random)?;
     rng.try_fill_bytes(&mut nonce).map_err(|_| VaultError::Random)?;
 
+    let (algorithm, params) = match key_source {
+        KeySource::Passphrase(params) => (KDF_ARGON2ID_V13, params),
+        KeySource::WalletKey => {
+            (KDF_WALLET_RECORD_KEY, KdfParams { memory_kib: 0, iterations: 0, parallelism: 0 })
+        }
+    };
     let mut record = Vec::with_capacity(MIN_RECORD_LEN + plaintext.len());
     record.extend_from_slice(MAGIC);
-    record.extend_from_slice(&[FORMAT_VERSION, kind.to_byte(), KDF_ARGON2ID_V13]);
+    record.extend_from_slice(&[FORMAT_VERSION, kind.to_byte(), algorithm]);
     for value in [params.memory_kib, params.iterations, params.parallelism] {
         record.extend_from_slice(&value.to_be_bytes());
     }
@@ -183,7 +261,7 @@ pub fn seal<R: TryCryptoRng + ?Sized>(
     record.extend_from_slice(&nonce);
     debug_assert_eq!(record.len(), HEADER_LEN);
 
-    let keys = derive_keys(passphrase, &salt, params)?;
+    let keys = keys_for_salt(&salt)?;
     record.extend_from_slice(&keys.check);
     let cipher = XChaCha20Poly1305::new((&*keys.encryption).into());
     let ciphertext = cipher
@@ -220,19 +298,49 @@ pub fn inspect(expected: RecordKind, record: &[u8]) -> Result<RecordHeader, Vaul
         Some(kind) if kind == expected => {}
         _ => return Err(damaged(DamageCheck::Kind)),
     }
-    if body[10] != KDF_ARGON2ID_V13 {
-        return Err(damaged(DamageCheck::KdfAlgorithm));
-    }
     let word = |at: usize| u32::from_be_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]]);
     let params = KdfParams { memory_kib: word(11), iterations: word(15), parallelism: word(19) };
-    Ok(RecordHeader { kind: expected, version, params })
+    let key_source = match body[10] {
+        KDF_ARGON2ID_V13 => KeySource::Passphrase(params),
+        KDF_WALLET_RECORD_KEY if body[11..23].iter().all(|b| *b == 0) => KeySource::WalletKey,
+        _ => return Err(damaged(DamageCheck::KdfAlgorithm)),
+    };
+    Ok(RecordHeader { kind: expected, version, key_source })
 }
 
 /// Opens a record of `expected` kind. Damage, version and parameters are checked before the
 /// key derivation runs; a wrong passphrase is told apart from a damaged ciphertext.
 pub fn open(expected: RecordKind, record: &[u8], passphrase: &str) -> Result<Zeroizing<Vec<u8>>, VaultError> {
     let header = inspect(expected, record)?;
-    header.params.check(expected)?;
+    let KeySource::Passphrase(params) = header.key_source else {
+        return Err(VaultError::Damaged { record: expected, check: DamageCheck::KeySource });
+    };
+    params.check(expected)?;
+    decrypt(expected, record, |salt| derive_keys(passphrase, salt, params), VaultError::WrongPassphrase)
+}
+
+/// Opens a record of `expected` kind sealed with [`seal_with_key`]. A key from another wallet
+/// is told apart from a damaged ciphertext.
+pub fn open_with_key(
+    expected: RecordKind,
+    record: &[u8],
+    key: &RecordKey,
+) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+    let header = inspect(expected, record)?;
+    if header.key_source != KeySource::WalletKey {
+        return Err(VaultError::Damaged { record: expected, check: DamageCheck::KeySource });
+    }
+    decrypt(expected, record, |salt| Ok(expand_keys(salt, key.expose_bytes())), VaultError::OtherWallet)
+}
+
+/// Decrypts an inspected record with the keys its salt gives; `wrong_key` when the key check
+/// fails.
+fn decrypt(
+    expected: RecordKind,
+    record: &[u8],
+    keys_for_salt: impl FnOnce(&[u8]) -> Result<RecordKeys, VaultError>,
+    wrong_key: VaultError,
+) -> Result<Zeroizing<Vec<u8>>, VaultError> {
     let body = &record[..record.len() - CHECKSUM_LEN];
     let salt = &body[23..23 + SALT_LEN];
     let nonce: [u8; NONCE_LEN] = body[23 + SALT_LEN..HEADER_LEN]
@@ -241,9 +349,9 @@ pub fn open(expected: RecordKind, record: &[u8], passphrase: &str) -> Result<Zer
     let stored_check = &body[HEADER_LEN..HEADER_LEN + KEY_CHECK_LEN];
     let ciphertext = &body[HEADER_LEN + KEY_CHECK_LEN..];
 
-    let keys = derive_keys(passphrase, salt, header.params)?;
+    let keys = keys_for_salt(salt)?;
     if !bool::from(keys.check.as_slice().ct_eq(stored_check)) {
-        return Err(VaultError::WrongPassphrase);
+        return Err(wrong_key);
     }
     let cipher = XChaCha20Poly1305::new((&*keys.encryption).into());
     cipher
@@ -269,11 +377,21 @@ fn derive_keys(passphrase: &str, salt: &[u8], params: KdfParams) -> Result<Recor
         .map_err(|error| VaultError::KeyDerivation(error.to_string()))?;
     let hkdf = Hkdf::<Sha256>::from_prk(master.as_ref())
         .expect("invariant: a 32-byte Argon2id output is a valid HKDF-SHA-256 PRK");
+    Ok(split_keys(&hkdf))
+}
+
+/// Keys for a record sealed with a wallet record key: HKDF-Extract with the record's salt, so
+/// every record gets its own keys.
+fn expand_keys(salt: &[u8], record_key: &[u8; 32]) -> RecordKeys {
+    split_keys(&Hkdf::<Sha256>::new(Some(salt), record_key))
+}
+
+fn split_keys(hkdf: &Hkdf<Sha256>) -> RecordKeys {
     let mut encryption = Zeroizing::new([0u8; 32]);
     let mut check = [0u8; KEY_CHECK_LEN];
     hkdf.expand(ENCRYPTION_KEY_INFO, encryption.as_mut())
         .expect("invariant: 32 bytes is within HKDF-SHA-256's output limit");
     hkdf.expand(KEY_CHECK_INFO, &mut check)
         .expect("invariant: 16 bytes is within HKDF-SHA-256's output limit");
-    Ok(RecordKeys { encryption, check })
+    RecordKeys { encryption, check }
 }

@@ -8,7 +8,7 @@ use rand_core::TryCryptoRng;
 use sha2::Sha256;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use super::{DamageCheck, RecordKind, VaultError};
+use super::{DamageCheck, RecordKey, RecordKind, VaultError};
 
 /// Length of the master seed in bytes (256 bits, a 24-word phrase).
 pub const SEED_LEN: usize = 32;
@@ -21,6 +21,8 @@ const PAIRWISE_INFO: &[u8] = b"pairwise-key\x00";
 const ROOT_INFO: &[u8] = b"root-key";
 /// HKDF info of the provider key: the identity this wallet uses when it acts as a provider.
 const PROVIDER_INFO: &[u8] = b"provider-key";
+/// HKDF info prefix of record keys; the record kind's byte follows.
+const RECORD_KEY_INFO: &[u8] = b"record-key\x00";
 
 /// The wallet's master seed. Zeroized on drop; `Debug` never shows it.
 #[derive(Clone, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
@@ -85,10 +87,16 @@ impl MasterSeed {
     /// The Ed25519 key this patient uses with one provider. Deterministic: the same seed and
     /// provider id always give the same key; different providers get unlinkable keys.
     pub fn pairwise_key(&self, provider_id: &[u8]) -> SigningKey {
+        SigningKey::from_bytes(&self.pairwise_secret(provider_id))
+    }
+
+    /// The secret half of [`MasterSeed::pairwise_key`], as bytes: for handing to the code that
+    /// signs without computing the public key here.
+    pub fn pairwise_secret(&self, provider_id: &[u8]) -> Zeroizing<[u8; 32]> {
         let mut info = Vec::with_capacity(PAIRWISE_INFO.len() + provider_id.len());
         info.extend_from_slice(PAIRWISE_INFO);
         info.extend_from_slice(provider_id);
-        self.derive_key(&info)
+        self.derive_secret(&info)
     }
 
     /// The root key, which signs only wallet-internal records and is never shown to providers.
@@ -102,12 +110,23 @@ impl MasterSeed {
         self.derive_key(PROVIDER_INFO)
     }
 
+    /// The key that seals records of `kind` while the wallet is unlocked (see
+    /// [`seal_with_key`](super::seal_with_key)); one per kind, so they never share a key.
+    pub fn record_key(&self, kind: RecordKind) -> RecordKey {
+        let info = [RECORD_KEY_INFO, &[kind.to_byte()]].concat();
+        RecordKey::from_bytes(*self.derive_secret(&info))
+    }
+
     fn derive_key(&self, info: &[u8]) -> SigningKey {
+        SigningKey::from_bytes(&self.derive_secret(info))
+    }
+
+    fn derive_secret(&self, info: &[u8]) -> Zeroizing<[u8; 32]> {
         let mut secret = Zeroizing::new([0u8; 32]);
         Hkdf::<Sha256>::new(Some(KEY_DERIVATION_SALT), &self.0)
             .expand(info, secret.as_mut())
             .expect("invariant: 32 bytes is far below HKDF-SHA-256's 8160-byte output limit");
-        SigningKey::from_bytes(&secret)
+        secret
     }
 
     /// The seed as a 24-word BIP39 English phrase.
