@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use wasm_core::tlog::merkle::{tree_head_of_lines, LineEncoding, MerkleError};
 
-use crate::{grant_cli, log_key, serve, tree_head, vault_cli};
+use crate::{grant_cli, keygen, serve, tree_head, vault_cli};
 
 /// Assent: the ledger gateway, and the tools operators and providers use to verify it.
 #[derive(Debug, Parser)]
@@ -22,8 +22,10 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the wallet app and the ledger API from one origin.
+    /// Serve the wallet app and the ledger (a C2SP transparency log) from one origin.
     Serve(ServeArgs),
+    /// Make a new log key and origin; print the verifier key (last line) for clients to pin.
+    Keygen(KeygenArgs),
     /// Print the RFC 6962 tree head of the entries read from standard input, one per line.
     TreeHead(TreeHeadArgs),
     /// Work with a wallet backup file on the desktop.
@@ -89,15 +91,35 @@ pub struct ServeArgs {
     /// Directory for the ledger's data; created if missing.
     #[arg(long, value_name = "DIR")]
     pub data: PathBuf,
-    /// Directory holding the log's signing key; a key is created there on first start.
+    /// Directory holding the log's signing key and origin (see `assent keygen`); both are
+    /// created there on first start.
     #[arg(long, value_name = "KEYDIR")]
     pub key: PathBuf,
+    /// The log's origin, used when KEYDIR has none yet [default: assent.local/log]; must match
+    /// the one stored in KEYDIR otherwise.
+    #[arg(long, value_name = "NAME")]
+    pub origin: Option<String>,
+    /// Entries each client IP may add per second (bursts of twice that); 0 turns the limit off.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub rate_limit: u32,
     /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free port).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// The built app (Trunk's output).
     #[arg(long, value_name = "DIR", default_value = "dist")]
     pub app: PathBuf,
+}
+
+/// Arguments of `assent keygen`.
+#[derive(Debug, clap::Args)]
+pub struct KeygenArgs {
+    /// The log's origin, the name its checkpoints are signed as, e.g. example.com/log.
+    #[arg(long, value_name = "ORIGIN")]
+    pub name: String,
+    /// Directory to write the secret key (mode 0600) and origin to; an existing key is never
+    /// overwritten.
+    #[arg(long, value_name = "KEYDIR")]
+    pub out: PathBuf,
 }
 
 /// Arguments of `assent tree-head`.
@@ -116,7 +138,7 @@ pub enum CliError {
     Serve(#[from] serve::ServeError),
     /// The log key could not be loaded or made.
     #[error(transparent)]
-    LogKey(#[from] log_key::LogKeyError),
+    LogKey(#[from] keygen::KeygenError),
     /// The entries could not be read.
     #[error(transparent)]
     Entries(#[from] MerkleError),
@@ -138,9 +160,23 @@ pub enum CliError {
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => {
-            let key = log_key::load_or_create(&args.key)?;
-            println!("log public key (ed25519, hex): {}", hex::encode(key.verifying_key().as_bytes()));
-            serve::run(serve::ServeConfig { data: args.data, app: args.app, listen: args.listen })?;
+            let signer = keygen::load_or_create(&args.key, args.origin.as_deref())?;
+            let public_key = signer.verifier();
+            println!("log public key (ed25519, hex): {}", hex::encode(public_key.public_key()));
+            println!("log verifier key: {}", signer.verifier_key());
+            serve::run(serve::ServeConfig {
+                data: args.data,
+                app: args.app,
+                listen: args.listen,
+                signer,
+                rate_limit: args.rate_limit,
+            })?;
+            Ok(())
+        }
+        Command::Keygen(args) => {
+            let signer = keygen::keygen(&args.out, &args.name)?;
+            println!("log key written to {}", args.out.display());
+            println!("{}", signer.verifier_key());
             Ok(())
         }
         Command::Vault(VaultCommand::Open(args)) => {

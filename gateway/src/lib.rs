@@ -6,6 +6,8 @@
 
 pub mod cli;
 pub mod grant_cli;
+pub mod keygen;
+pub mod ledger;
 pub mod log_key;
 pub mod serve;
 pub mod tree_head;

@@ -29,6 +29,9 @@ pub enum LogKeyError {
         /// Its length.
         len: usize,
     },
+    /// `assent keygen` found a key already there.
+    #[error("a log key already exists at {0}; it is never overwritten: pick another --out directory")]
+    Exists(PathBuf),
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed ({0}); cannot create a log key")]
     Random(String),
@@ -59,6 +62,19 @@ pub fn load_or_create(dir: &Path) -> Result<SigningKey, LogKeyError> {
             Ok(SigningKey::from_bytes(&seed))
         }
         Err(error) => Err(io(&path)(error)),
+    }
+}
+
+/// Creates the directory and a new random key in it; fails if a key is already there.
+pub fn create(dir: &Path) -> Result<SigningKey, LogKeyError> {
+    let path = dir.join(SEED_FILE);
+    fs::create_dir_all(dir).map_err(|source| LogKeyError::Io { path: dir.to_path_buf(), source })?;
+    let mut seed = Zeroizing::new([0u8; 32]);
+    getrandom::fill(seed.as_mut()).map_err(|e| LogKeyError::Random(e.to_string()))?;
+    match write_new_secret(&path, seed.as_ref()) {
+        Ok(()) => Ok(SigningKey::from_bytes(&seed)),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Err(LogKeyError::Exists(path)),
+        Err(source) => Err(LogKeyError::Io { path, source }),
     }
 }
 

@@ -1,7 +1,8 @@
-//! `assent serve`: the wallet app and (as it lands) the ledger API, from one origin.
+//! `assent serve`: the wallet app and the ledger API, from one origin.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Request, StatusCode};
@@ -11,6 +12,13 @@ use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
+use wasm_core::tlog::note::NoteSigner;
+
+use crate::ledger::http::RateLimiter;
+use crate::ledger::sequencer::SequencerConfig;
+use crate::ledger::sqlite::SqliteStorage;
+use crate::ledger::storage::StorageError;
+use crate::ledger::{http, Ledger, LedgerError};
 
 /// The page's Content-Security-Policy: our own scripts and wasm only, no inline script or
 /// style, no plugins, never framed.
@@ -19,7 +27,7 @@ style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self
 worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Where and what to serve.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ServeConfig {
     /// The ledger's data directory.
     pub data: PathBuf,
@@ -27,6 +35,10 @@ pub struct ServeConfig {
     pub app: PathBuf,
     /// Address to listen on.
     pub listen: SocketAddr,
+    /// Signs the log's checkpoints; its name is the log's origin.
+    pub signer: NoteSigner,
+    /// `POST /add` requests allowed per client IP and second (burst: twice that); 0 is no limit.
+    pub rate_limit: u32,
 }
 
 /// Why the server could not start or stopped.
@@ -51,13 +63,20 @@ pub enum ServeError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The ledger database could not be opened.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The ledger could not be opened.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
     /// The async runtime or the server failed.
     #[error("server error: {0}")]
     Runtime(std::io::Error),
 }
 
-/// Builds the HTTP routes. Every response carries the security headers.
-pub fn router(app_dir: &Path) -> Router {
+/// Builds the HTTP routes: `ledger` (see [`http::routes`]), `/healthz`, and the app for
+/// everything else. Every response carries the security headers.
+pub fn router(app_dir: &Path, ledger: Router) -> Router {
     let index = app_dir.join("index.html");
     // Paths without a file extension are app routes (/, /ledger, …): the app's router takes them.
     // Missing files with an extension stay 404, so a missing .wasm is never answered with HTML.
@@ -77,6 +96,7 @@ pub fn router(app_dir: &Path) -> Router {
     }));
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
+        .merge(ledger)
         .fallback_service(app_files)
         .layer(header_layer(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -103,6 +123,11 @@ pub fn run(config: ServeConfig) -> Result<(), ServeError> {
     }
     std::fs::create_dir_all(&config.data)
         .map_err(|source| ServeError::DataDir { path: config.data.clone(), source })?;
+    let storage = Arc::new(SqliteStorage::open(&config.data)?);
+    let ledger = Ledger::open(storage, config.signer, SequencerConfig::default())?;
+    let limiter = (config.rate_limit > 0)
+        .then(|| RateLimiter::new(f64::from(config.rate_limit), 2.0 * f64::from(config.rate_limit)));
+    let app = router(&config.app, http::routes(ledger, limiter));
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(ServeError::Runtime)?;
     runtime.block_on(async {
@@ -111,7 +136,7 @@ pub fn run(config: ServeConfig) -> Result<(), ServeError> {
             .map_err(|source| ServeError::Bind { addr: config.listen, source })?;
         let bound = listener.local_addr().map_err(ServeError::Runtime)?;
         println!("Assent is running at http://{bound}/");
-        axum::serve(listener, router(&config.app))
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(ServeError::Runtime)

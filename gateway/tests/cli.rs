@@ -47,6 +47,9 @@ fn start(root: &Path) -> Server {
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
     let mut key_line = String::new();
     stdout.read_line(&mut key_line).expect("read key line");
+    let mut vkey_line = String::new();
+    stdout.read_line(&mut vkey_line).expect("read verifier key line");
+    assert!(vkey_line.starts_with("log verifier key: assent.local/log+"), "{vkey_line}");
     let mut url_line = String::new();
     stdout.read_line(&mut url_line).expect("read url line");
     let addr = url_line
@@ -179,6 +182,7 @@ fn every_subcommand_has_help() {
     for args in [
         &["--help"][..],
         &["serve", "--help"],
+        &["keygen", "--help"],
         &["tree-head", "--help"],
         &["vault", "--help"],
         &["vault", "open", "--help"],

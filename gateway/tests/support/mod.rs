@@ -27,7 +27,11 @@ pub fn run_assent(args: &[&str], cwd: &Path, stdin: &str) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn assent");
-    child.stdin.take().expect("stdin is piped").write_all(stdin.as_bytes()).expect("write stdin");
+    // A run that fails early (bad usage) may exit before reading its input: not a test error.
+    match child.stdin.take().expect("stdin is piped").write_all(stdin.as_bytes()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => panic!("write stdin: {error}"),
+        _ => {}
+    }
     let output = child.wait_with_output().expect("wait for assent");
     Run {
         code: output.status.code().expect("assent exited normally, not by a signal"),

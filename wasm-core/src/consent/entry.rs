@@ -137,6 +137,15 @@ impl LogEntry {
         [&[kind][..], object].concat()
     }
 
+    /// The log the entry names, if its kind names one (access events do not).
+    pub fn log_origin(&self) -> Option<&str> {
+        match self {
+            LogEntry::Grant(statement) => Some(&statement.log_origin),
+            LogEntry::Revocation(revocation) => Some(&revocation.log_origin),
+            LogEntry::Access(_) => None,
+        }
+    }
+
     /// The grant commitment the entry is about.
     pub fn commitment(&self) -> &Digest256 {
         match self {

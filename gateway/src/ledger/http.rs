@@ -1,0 +1,193 @@
+//! The ledger's HTTP API, on the app's origin: `POST /add`, `GET /checkpoint`, and the C2SP
+//! tlog-tiles paths `GET /tile/<L>/<N>[.p/<W>]` and `GET /tile/entries/<N>[.p/<W>]`.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
+use wasm_core::consent::entry::MAX_ENTRY_BYTES;
+use wasm_core::consent::ConsentError;
+use wasm_core::tlog::tiles::TilePath;
+
+use super::sequencer::Added;
+use super::{Ledger, LedgerError};
+
+/// Full tiles never change: cache them for a year.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Partial tiles and the checkpoint grow: revalidate every time.
+const NO_CACHE: &str = "no-cache";
+/// Most client addresses the rate limiter remembers before it forgets idle ones.
+const MAX_TRACKED_CLIENTS: usize = 65_536;
+
+/// A per-client-IP token bucket for `POST /add`.
+#[derive(Debug)]
+pub struct RateLimiter {
+    per_second: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// Allows each client `per_second` entries a second on average, `burst` at once.
+    pub fn new(per_second: f64, burst: f64) -> RateLimiter {
+        RateLimiter { per_second, burst: burst.max(1.0), buckets: Mutex::new(HashMap::new()) }
+    }
+
+    /// Takes a token for `client`; false if its bucket is empty.
+    pub fn allow(&self, client: IpAddr) -> bool {
+        let now = Instant::now();
+        let Ok(mut buckets) = self.buckets.lock() else { return true };
+        if buckets.len() >= MAX_TRACKED_CLIENTS {
+            // Forget clients whose bucket has refilled: they lose nothing.
+            let (per_second, burst) = (self.per_second, self.burst);
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * per_second < burst
+            });
+        }
+        let (tokens, at) = buckets.entry(client).or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Api {
+    ledger: Ledger,
+    limiter: Option<Arc<RateLimiter>>,
+}
+
+/// The ledger routes, to merge into the app's router. Rate limiting needs the server to be run
+/// with `into_make_service_with_connect_info::<SocketAddr>()`; without it, it is skipped.
+pub fn routes(ledger: Ledger, limiter: Option<RateLimiter>) -> Router {
+    Router::new()
+        .route("/add", post(add).layer(DefaultBodyLimit::max(MAX_ENTRY_BYTES)))
+        .route("/checkpoint", get(checkpoint))
+        .route("/tile/{*path}", get(tile))
+        // Not tiles, but under the log's prefix: answer as the API does, not with the app.
+        .route("/tile", get(no_tile))
+        .route("/tile/", get(no_tile))
+        .with_state(Api { ledger, limiter: limiter.map(Arc::new) })
+}
+
+/// `{"error": message}` with `status`.
+fn error(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "error": message }).to_string();
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn ledger_error(failure: &LedgerError) -> Response {
+    let status = match failure {
+        LedgerError::Entry(ConsentError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+        LedgerError::Entry(_) | LedgerError::BadPath(_) | LedgerError::WrongLog { .. } => {
+            StatusCode::BAD_REQUEST
+        }
+        LedgerError::NotFound(_) => StatusCode::NOT_FOUND,
+        LedgerError::Integration(_) | LedgerError::Stopped | LedgerError::Busy => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    error(status, &failure.to_string())
+}
+
+async fn add(
+    State(api): State<Api>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let (Some(limiter), Some(Extension(ConnectInfo(addr)))) = (&api.limiter, client) {
+        if !limiter.allow(addr.ip()) {
+            return error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many entries from this address; wait a second and try again",
+            );
+        }
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "the entry is larger than {MAX_ENTRY_BYTES} bytes; a log entry is one signed object"
+                ),
+            )
+        }
+        Err(rejection) => {
+            return error(
+                rejection.status(),
+                &format!("cannot read the request body ({rejection}); send it again"),
+            )
+        }
+    };
+    match api.ledger.add(body.to_vec()).await {
+        Ok(added) => axum::Json(added_json(&added)).into_response(),
+        Err(failure) => ledger_error(&failure),
+    }
+}
+
+/// The answer to `POST /add`.
+fn added_json(added: &Added) -> serde_json::Value {
+    serde_json::json!({
+        "index": added.index,
+        "leaf_hash": BASE64.encode(added.leaf_hash),
+        "checkpoint_size": added.head.size,
+        "inclusion_proof": added.proof.iter().map(|hash| BASE64.encode(hash)).collect::<Vec<_>>(),
+        "checkpoint": added.head.note,
+    })
+}
+
+fn with_read_headers(mut response: Response, cache: &'static str) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    response
+}
+
+async fn checkpoint(State(api): State<Api>) -> Response {
+    let note = api.ledger.head().note.clone();
+    with_read_headers(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response(), NO_CACHE)
+}
+
+async fn no_tile() -> Response {
+    with_read_headers(
+        error(
+            StatusCode::NOT_FOUND,
+            "no tile here: tile paths are /tile/<level>/<index> or /tile/entries/<index>",
+        ),
+        NO_CACHE,
+    )
+}
+
+async fn tile(State(api): State<Api>, Path(path): Path<String>) -> Response {
+    let path = format!("tile/{path}");
+    let ledger = api.ledger.clone();
+    let response = match tokio::task::spawn_blocking(move || ledger.read(&path)).await {
+        Ok(Ok((parsed, bytes))) => {
+            let partial = match parsed {
+                TilePath::Hashes(tile) => tile.is_partial(),
+                TilePath::Entries(bundle) => bundle.is_partial(),
+            };
+            let response = ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response();
+            return with_read_headers(response, if partial { NO_CACHE } else { IMMUTABLE });
+        }
+        Ok(Err(failure)) => ledger_error(&failure),
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "reading the tile failed; try again"),
+    };
+    with_read_headers(response, NO_CACHE)
+}

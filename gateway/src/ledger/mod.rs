@@ -1,0 +1,190 @@
+//! The ledger: a C2SP transparency log (tlog-checkpoint, tlog-tiles) of consent entries.
+//!
+//! [`Ledger`] checks submitted entries, hands them to the [`sequencer`] thread, and reads
+//! checkpoints, hash tiles and entry bundles from a [`storage::LogStorage`].
+
+pub mod http;
+pub mod memory;
+pub mod sequencer;
+pub mod sqlite;
+pub mod storage;
+
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::sync::{Arc, RwLock};
+
+use tokio::sync::oneshot;
+use wasm_core::consent::{ConsentError, LogEntry};
+use wasm_core::tlog::checkpoint::{open_checkpoint, CheckpointError};
+use wasm_core::tlog::merkle::leaf_hash;
+use wasm_core::tlog::note::{NoteError, NoteSigner};
+use wasm_core::tlog::tiles::{encode_entry_bundle, EntryBundleId, TileError, TilePath, TiledTree};
+
+use sequencer::{sign_head, Added, Request, Sequencer, SequencerConfig, SequencerError};
+use storage::{Batch, LogStorage, StorageError, StoredHead, StoredTiles};
+
+/// Why the ledger refused or failed a request, or could not open.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// The submitted entry is malformed or its signature does not verify.
+    #[error("the entry was refused: {0}")]
+    Entry(#[from] ConsentError),
+    /// A tile path is not a C2SP tile path.
+    #[error("{0}")]
+    BadPath(TileError),
+    /// The tile or bundle is not (yet) in the tree.
+    #[error("{0} is not in the current tree; fetch /checkpoint for the tree size")]
+    NotFound(String),
+    /// The batch holding the entry failed; it was not added.
+    #[error("the entry could not be added: {0}; try again later")]
+    Integration(Arc<SequencerError>),
+    /// Too many entries are waiting to be integrated.
+    #[error("the ledger is busy; try again in a second")]
+    Busy,
+    /// The sequencer thread is gone.
+    #[error("the ledger is shutting down; try again later")]
+    Stopped,
+    /// The storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The stored tiles are inconsistent.
+    #[error("the stored tiles are unusable: {0}; restore the data directory from a backup")]
+    Tiles(#[from] TileError),
+    /// The log key cannot sign with this origin.
+    #[error("cannot sign checkpoints as {origin:?}: {source}; pick another origin")]
+    Signer {
+        /// The origin.
+        origin: String,
+        /// The underlying error.
+        source: NoteError,
+    },
+    /// The stored checkpoint is not this log's.
+    #[error("the stored checkpoint does not open with this log's key and origin ({0}): use the --key directory this data directory was made with")]
+    ForeignCheckpoint(CheckpointError),
+    /// The sequencer thread could not be started.
+    #[error("cannot start the sequencer thread: {0}; the system is out of resources")]
+    Thread(std::io::Error),
+    /// The entry names another log.
+    #[error("the entry is for the log {named:?}, not this one ({this:?}); submit it to the log it names")]
+    WrongLog {
+        /// The log the entry names.
+        named: String,
+        /// This log's origin.
+        this: String,
+    },
+    /// The stored checkpoint disagrees with the stored tiles.
+    #[error("the stored checkpoint's root does not match the stored tiles: the data directory is damaged; restore it from a backup")]
+    RootMismatch,
+}
+
+/// A running log: cheap to clone, shared by every request handler. The sequencer thread stops
+/// when the last clone is dropped.
+#[derive(Clone)]
+pub struct Ledger {
+    origin: Arc<str>,
+    storage: Arc<dyn LogStorage>,
+    head: Arc<RwLock<Arc<StoredHead>>>,
+    requests: SyncSender<Request>,
+}
+
+impl Ledger {
+    /// Opens the log in `storage`, signing checkpoints with `signer` (whose name is the log's
+    /// origin), and starts the sequencer. A new log starts with a signed empty checkpoint; an
+    /// existing one must open with `signer`'s key and match its stored tiles.
+    pub fn open(
+        storage: Arc<dyn LogStorage>,
+        signer: NoteSigner,
+        config: SequencerConfig,
+    ) -> Result<Ledger, LedgerError> {
+        let head = match storage.head()? {
+            Some(head) => {
+                let (checkpoint, _) =
+                    open_checkpoint(head.note.as_bytes(), signer.name(), &[signer.verifier()])
+                        .map_err(LedgerError::ForeignCheckpoint)?;
+                let tiles = StoredTiles(&*storage);
+                if checkpoint.size != head.size
+                    || checkpoint.root != head.root
+                    || TiledTree::new(head.size, &tiles).root()? != head.root
+                {
+                    return Err(LedgerError::RootMismatch);
+                }
+                head
+            }
+            None => {
+                let empty = wasm_core::tlog::merkle::empty_root();
+                let head = sign_head(&signer, 0, empty)
+                    .map_err(|source| LedgerError::Signer { origin: signer.name().to_owned(), source })?;
+                storage.commit(&Batch { entries: Vec::new(), tiles: Vec::new(), head: head.clone() })?;
+                head
+            }
+        };
+        let head = Arc::new(RwLock::new(Arc::new(head)));
+        // Bounded: a flood of requests is refused with "busy" instead of filling memory.
+        let (requests, queue) = std::sync::mpsc::sync_channel(config.max_batch.saturating_mul(4).max(1));
+        let origin: Arc<str> = signer.name().into();
+        let sequencer = Sequencer { storage: Arc::clone(&storage), signer, head: Arc::clone(&head), config };
+        std::thread::Builder::new()
+            .name("ledger-sequencer".into())
+            .spawn(move || sequencer.run(queue))
+            .map_err(LedgerError::Thread)?;
+        Ok(Ledger { origin, storage, head, requests })
+    }
+
+    /// Checks `entry` and adds it (or finds it, if already there); returns once it is durably
+    /// integrated, with its inclusion proof.
+    pub async fn add(&self, entry: Vec<u8>) -> Result<Added, LedgerError> {
+        if let Some(named) = LogEntry::verify(&entry)?.log_origin() {
+            if named != &*self.origin {
+                return Err(LedgerError::WrongLog { named: named.to_owned(), this: self.origin.to_string() });
+            }
+        }
+        let (reply, answer) = oneshot::channel();
+        let leaf_hash = leaf_hash(&entry);
+        self.requests.try_send(Request { entry, leaf_hash, reply }).map_err(|error| match error {
+            TrySendError::Full(_) => LedgerError::Busy,
+            TrySendError::Disconnected(_) => LedgerError::Stopped,
+        })?;
+        match answer.await {
+            Ok(Ok(added)) => Ok(added),
+            Ok(Err(error)) => Err(LedgerError::Integration(error)),
+            Err(_) => Err(LedgerError::Stopped),
+        }
+    }
+
+    /// The latest signed checkpoint.
+    pub fn head(&self) -> Arc<StoredHead> {
+        match self.head.read() {
+            Ok(head) => Arc::clone(&head),
+            // The sequencer only ever swaps in a whole value, so a poisoned lock still holds one.
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// The bytes of a hash tile or entry bundle (path without the leading `/`), if the current
+    /// tree has it at least that wide. Blocks on storage: call from a blocking context.
+    pub fn read(&self, path: &str) -> Result<(TilePath, Vec<u8>), LedgerError> {
+        let parsed = TilePath::parse(path).map_err(LedgerError::BadPath)?;
+        let size = self.head().size;
+        let not_found = || LedgerError::NotFound(parsed.path());
+        match parsed {
+            TilePath::Hashes(tile) => {
+                tile.check_in_tree(size).map_err(|_| not_found())?;
+                let tiles = StoredTiles(&*self.storage);
+                let bytes = wasm_core::tlog::tiles::TileReader::read_tile(&tiles, tile)?;
+                Ok((parsed, bytes.ok_or_else(not_found)?))
+            }
+            TilePath::Entries(bundle) => {
+                let in_tree = EntryBundleId::in_tree(bundle.index(), size).map_err(|_| not_found())?;
+                if bundle.width() > in_tree.width() {
+                    return Err(not_found());
+                }
+                let start = bundle.index().checked_mul(256).ok_or_else(not_found)?;
+                let entries = self.storage.entries(start, bundle.width())?;
+                if entries.len() != usize::from(bundle.width()) {
+                    return Err(not_found());
+                }
+                let slices: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
+                Ok((parsed, encode_entry_bundle(&slices)?))
+            }
+        }
+    }
+}
