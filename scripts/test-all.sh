@@ -14,8 +14,13 @@ cargo clippy --locked --workspace --exclude assent-app --all-targets -- -D warni
 log "clippy, wasm32"
 cargo clippy --locked -p wasm-core -p assent-app --all-targets --target wasm32-unknown-unknown -- -D warnings
 
-log "native tests"
+log "native tests (the gateway's S3 storage against a real S3 server on loopback)"
+s3_env="$("$REPO_ROOT/scripts/s3-server.sh" start)"
+eval "$s3_env"
+trap '"$REPO_ROOT/scripts/s3-server.sh" stop' EXIT
 cargo test --locked --workspace --exclude assent-app
+"$REPO_ROOT/scripts/s3-server.sh" stop
+trap - EXIT
 
 log "wasm tests in headless Chromium (wasm-core; the app's storage on real IndexedDB)"
 WASM_BINDGEN_USE_BROWSER=1 cargo test --locked -p wasm-core --target wasm32-unknown-unknown

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use wasm_core::tlog::merkle::{tree_head_of_lines, LineEncoding, MerkleError};
 
-use crate::{grant_cli, keygen, serve, tree_head, vault_cli};
+use crate::{audit, bench_append, grant_cli, keygen, serve, tree_head, vault_cli, witness};
 
 /// Assent: the ledger gateway, and the tools operators and providers use to verify it.
 #[derive(Debug, Parser)]
@@ -26,6 +26,14 @@ pub enum Command {
     Serve(ServeArgs),
     /// Make a new log key and origin; print the verifier key (last line) for clients to pin.
     Keygen(KeygenArgs),
+    /// Run a C2SP tlog-witness: cosign checkpoints of the given logs that are consistent with
+    /// the last ones it cosigned.
+    Witness(WitnessArgs),
+    /// Replay a whole log from its tiles and entries and check it against its checkpoint (and the
+    /// last audited one). Exit 0 if everything verifies, 1 if not, 2 on usage errors.
+    Audit(AuditArgs),
+    /// Submit N freshly signed entries to a gateway; print throughput and latency percentiles.
+    BenchAppend(BenchAppendArgs),
     /// Print the RFC 6962 tree head of the entries read from standard input, one per line.
     TreeHead(TreeHeadArgs),
     /// Work with a wallet backup file on the desktop.
@@ -88,9 +96,15 @@ pub struct VaultOpenArgs {
 /// Arguments of `assent serve`.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// Directory for the ledger's data; created if missing.
-    #[arg(long, value_name = "DIR")]
-    pub data: PathBuf,
+    /// Directory for the ledger's data (SQLite); created if missing.
+    #[arg(long, value_name = "DIR", required_unless_present = "storage")]
+    pub data: Option<PathBuf>,
+    /// Keep the log in an S3-compatible bucket instead (s3://BUCKET[/PREFIX]), laid out as the
+    /// log's HTTP paths, so a CDN can serve it; the
+    /// endpoint and credentials come from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY, AWS_REGION (and AWS_ALLOW_HTTP=true for http://).
+    #[arg(long, value_name = "s3://BUCKET", value_parser = crate::ledger::s3::parse_storage_url)]
+    pub storage: Option<String>,
     /// Directory holding the log's signing key and origin (see `assent keygen`); both are
     /// created there on first start.
     #[arg(long, value_name = "KEYDIR")]
@@ -108,6 +122,55 @@ pub struct ServeArgs {
     /// The built app (Trunk's output).
     #[arg(long, value_name = "DIR", default_value = "dist")]
     pub app: PathBuf,
+    /// A witness to submit each new checkpoint to: its http:// URL prefix and its verifier key
+    /// (repeatable). `GET /checkpoint` then serves the latest cosigned checkpoint.
+    #[arg(long = "witness", value_name = "URL=VKEY", value_parser = witness::WitnessTarget::parse)]
+    pub witnesses: Vec<witness::WitnessTarget>,
+}
+
+/// Arguments of `assent audit`.
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// The log's http:// URL prefix, e.g. http://127.0.0.1:8080.
+    #[arg(long, value_name = "URL", value_parser = parse_http_url)]
+    pub url: String,
+    /// The log's verifier key, as `assent serve` prints it (repeatable); without it the
+    /// checkpoint signature is not checked.
+    #[arg(long = "vkey", value_name = "VKEY", value_parser = witness::parse_log_key)]
+    pub vkeys: Vec<wasm_core::tlog::note::NoteVerifier>,
+    /// Keep the last audited checkpoint here, and check that the log is consistent with it.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+}
+
+fn parse_http_url(url: &str) -> Result<String, String> {
+    if url.starts_with("http://") {
+        Ok(url.to_owned())
+    } else {
+        Err("expected an http:// URL (audit https logs through a local TLS proxy)".to_owned())
+    }
+}
+
+/// Arguments of `assent witness`.
+#[derive(Debug, clap::Args)]
+pub struct WitnessArgs {
+    /// Directory of the witness's state (the latest cosigned checkpoint of each log); created if
+    /// missing. Never delete it: the witness would forget what it cosigned.
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Directory holding the witness's cosigning key (mode 0600, created on first start, never
+    /// overwritten).
+    #[arg(long, value_name = "KEYDIR")]
+    pub key: PathBuf,
+    /// The witness's name, which its cosignatures are made as.
+    #[arg(long, value_name = "NAME", default_value = "assent.local/witness")]
+    pub name: String,
+    /// A log to witness: its verifier key, as `assent serve` prints it (repeatable, at least one).
+    #[arg(long = "log", value_name = "VKEY", required = true, value_parser = witness::parse_log_key)]
+    pub logs: Vec<wasm_core::tlog::note::NoteVerifier>,
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8081")]
+    pub listen: SocketAddr,
 }
 
 /// Arguments of `assent keygen`.
@@ -120,6 +183,23 @@ pub struct KeygenArgs {
     /// overwritten.
     #[arg(long, value_name = "KEYDIR")]
     pub out: PathBuf,
+}
+
+/// Arguments of `assent bench-append`.
+#[derive(Debug, clap::Args)]
+pub struct BenchAppendArgs {
+    /// The gateway, e.g. http://127.0.0.1:8080 (start it with --rate-limit 0 for a benchmark).
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    /// How many entries to submit.
+    #[arg(long, value_name = "N")]
+    pub count: usize,
+    /// Requests in flight at once.
+    #[arg(long, value_name = "C", default_value_t = 64)]
+    pub concurrency: usize,
+    /// The log's origin, which every entry names.
+    #[arg(long, value_name = "NAME", default_value = "assent.local/log")]
+    pub origin: String,
 }
 
 /// Arguments of `assent tree-head`.
@@ -151,6 +231,15 @@ pub enum CliError {
     /// A grant was read and is not valid; the verdict was printed.
     #[error("the grant is not valid; the verdict above lists the failed checks")]
     InvalidGrant,
+    /// The append benchmark failed.
+    #[error(transparent)]
+    Bench(#[from] bench_append::BenchError),
+    /// The witness failed.
+    #[error(transparent)]
+    Witness(#[from] witness::WitnessError),
+    /// The audit failed or found the log wrong.
+    #[error("audit failed: {0}")]
+    Audit(#[from] audit::AuditError),
     /// Standard input could not be read.
     #[error("cannot read standard input: {0}")]
     Stdin(std::io::Error),
@@ -165,11 +254,32 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             println!("log public key (ed25519, hex): {}", hex::encode(public_key.public_key()));
             println!("log verifier key: {}", signer.verifier_key());
             serve::run(serve::ServeConfig {
-                data: args.data,
+                data: args.data.unwrap_or_default(),
+                s3_url: args.storage,
                 app: args.app,
                 listen: args.listen,
                 signer,
                 rate_limit: args.rate_limit,
+                witnesses: args.witnesses,
+            })?;
+            Ok(())
+        }
+        Command::Audit(args) => {
+            let config =
+                audit::AuditConfig { url: args.url, vkeys: args.vkeys, state: args.state, progress: true };
+            println!("{}", audit::audit(&config)?);
+            Ok(())
+        }
+        Command::Witness(args) => {
+            let key = witness::load_or_create_key(&args.key)?;
+            let signer = wasm_core::tlog::note::CosignatureSigner::new(&args.name, key)
+                .map_err(witness::WitnessError::Key)?;
+            println!("witness verifier key: {}", signer.verifier_key());
+            witness::run(witness::WitnessConfig {
+                listen: args.listen,
+                data: args.data,
+                signer,
+                logs: args.logs,
             })?;
             Ok(())
         }
@@ -195,6 +305,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Grant(GrantCommand::Decode(args)) => {
             println!("{}", grant_cli::decode(&args.payload)?);
+            Ok(())
+        }
+        Command::BenchAppend(args) => {
+            let entries = bench_append::signed_entries(args.count, &args.origin)?;
+            println!("{}", bench_append::run(&args.url, entries, args.concurrency)?);
             Ok(())
         }
         Command::TreeHead(args) => {

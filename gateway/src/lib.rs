@@ -4,6 +4,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod audit;
+pub mod bench_append;
 pub mod cli;
 pub mod grant_cli;
 pub mod keygen;
@@ -12,3 +14,4 @@ pub mod log_key;
 pub mod serve;
 pub mod tree_head;
 pub mod vault_cli;
+pub mod witness;

@@ -15,10 +15,12 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use wasm_core::tlog::note::NoteSigner;
 
 use crate::ledger::http::RateLimiter;
+use crate::ledger::s3::S3Storage;
 use crate::ledger::sequencer::SequencerConfig;
 use crate::ledger::sqlite::SqliteStorage;
-use crate::ledger::storage::StorageError;
+use crate::ledger::storage::{LogStorage, StorageError};
 use crate::ledger::{http, Ledger, LedgerError};
+use crate::witness::WitnessTarget;
 
 /// The page's Content-Security-Policy: our own scripts and wasm only, no inline script or
 /// style, no plugins, never framed.
@@ -31,6 +33,9 @@ worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame
 pub struct ServeConfig {
     /// The ledger's data directory.
     pub data: PathBuf,
+    /// Keep the log in an S3 bucket, `s3://BUCKET[/PREFIX]` (`--storage`), instead of SQLite
+    /// under `data`.
+    pub s3_url: Option<String>,
     /// The built app (Trunk's `dist/`).
     pub app: PathBuf,
     /// Address to listen on.
@@ -39,6 +44,8 @@ pub struct ServeConfig {
     pub signer: NoteSigner,
     /// `POST /add` requests allowed per client IP and second (burst: twice that); 0 is no limit.
     pub rate_limit: u32,
+    /// Witnesses to submit each new checkpoint to (`--witness URL=VKEY`); none turns it off.
+    pub witnesses: Vec<WitnessTarget>,
 }
 
 /// Why the server could not start or stopped.
@@ -121,16 +128,31 @@ pub fn run(config: ServeConfig) -> Result<(), ServeError> {
     if !config.app.join("index.html").is_file() {
         return Err(ServeError::AppMissing(config.app));
     }
-    std::fs::create_dir_all(&config.data)
-        .map_err(|source| ServeError::DataDir { path: config.data.clone(), source })?;
-    let storage = Arc::new(SqliteStorage::open(&config.data)?);
+    let mut s3 = None;
+    let storage: Arc<dyn LogStorage> = match &config.s3_url {
+        Some(url) => {
+            let storage = Arc::new(S3Storage::open(url).map_err(StorageError::from)?);
+            s3 = Some(Arc::clone(&storage));
+            storage
+        }
+        None => {
+            std::fs::create_dir_all(&config.data)
+                .map_err(|source| ServeError::DataDir { path: config.data.clone(), source })?;
+            Arc::new(SqliteStorage::open(&config.data)?)
+        }
+    };
     let ledger = Ledger::open(storage, config.signer, SequencerConfig::default())?;
     let limiter = (config.rate_limit > 0)
         .then(|| RateLimiter::new(f64::from(config.rate_limit), 2.0 * f64::from(config.rate_limit)));
-    let app = router(&config.app, http::routes(ledger, limiter));
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(ServeError::Runtime)?;
-    runtime.block_on(async {
+    // Off the append path: a background task on this runtime talks to the witnesses.
+    let cosigned = (!config.witnesses.is_empty()).then(|| {
+        let _runtime = runtime.enter();
+        crate::witness::spawn_cosigner(ledger.clone(), config.witnesses)
+    });
+    let app = router(&config.app, http::witnessed_routes(ledger, limiter, cosigned));
+    let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| ServeError::Bind { addr: config.listen, source })?;
@@ -140,10 +162,18 @@ pub fn run(config: ServeConfig) -> Result<(), ServeError> {
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(ServeError::Runtime)
-    })
+    });
+    // Stopped cleanly: let the next gateway take the bucket's lock without waiting for it to expire.
+    if let Some(s3) = s3 {
+        if let Err(error) = s3.release() {
+            eprintln!("warning: {error}");
+        }
+    }
+    served
 }
 
-async fn shutdown_signal() {
+/// Resolves on Ctrl-C or SIGTERM.
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         // If the handler cannot be installed, fall back to waiting on SIGTERM only.
         if tokio::signal::ctrl_c().await.is_err() {

@@ -4,8 +4,7 @@
 mod support;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -15,7 +14,7 @@ use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use ed25519_dalek::SigningKey;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use support::{run_assent, ASSENT};
+use support::{entries, get, request, run_assent, Response, ASSENT, NOW, ORIGIN};
 use wasm_core::consent::entry::MAX_ENTRY_BYTES;
 use wasm_core::consent::{GrantCommitment, GrantDraft, LogEntry};
 use wasm_core::hash::Digest256;
@@ -24,9 +23,6 @@ use wasm_core::tlog::merkle::leaf_hash;
 use wasm_core::tlog::note::NoteVerifier;
 use wasm_core::tlog::proof::{verify_consistency, verify_inclusion};
 use wasm_core::tlog::tiles::{decode_entry_bundle, tiles_for_size, TilePath, TileSet, TiledTree};
-
-const NOW: u64 = 1_790_000_000;
-const ORIGIN: &str = "assent.local/log";
 
 /// A running `assent serve`, killed (SIGKILL) on drop.
 struct Server {
@@ -81,86 +77,8 @@ fn start(root: &Path) -> Server {
 }
 
 /// A response: status, lower-cased header block, body.
-struct Response {
-    status: u16,
-    head: String,
-    body: Vec<u8>,
-}
-
-impl Response {
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
-    }
-}
-
-/// One HTTP/1.1 request on its own connection.
-fn request(addr: &str, method: &str, path: &str, body: &[u8]) -> std::io::Result<Response> {
-    let mut stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes())?;
-    // The server may refuse an oversized body before reading it; its answer still follows.
-    let _ = stream.write_all(body);
-    let mut bytes = Vec::new();
-    stream.read_to_end(&mut bytes)?;
-    let split = bytes
-        .windows(4)
-        .position(|window| window == b"\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other("no header block"))?;
-    let head = String::from_utf8_lossy(&bytes[..split]).to_ascii_lowercase();
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let mut body = bytes[split + 4..].to_vec();
-    if head.contains("transfer-encoding: chunked") {
-        body = dechunk(&body);
-    }
-    Ok(Response { status, head, body })
-}
-
-fn dechunk(mut rest: &[u8]) -> Vec<u8> {
-    let mut body = Vec::new();
-    loop {
-        let line_end = rest.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
-        let size = usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).expect("ascii"), 16)
-            .expect("hex chunk size");
-        if size == 0 {
-            return body;
-        }
-        body.extend_from_slice(&rest[line_end + 2..line_end + 2 + size]);
-        rest = &rest[line_end + 2 + size + 2..];
-    }
-}
-
-fn get(addr: &str, path: &str) -> Response {
-    request(addr, "GET", path, b"").expect("GET")
-}
-
 fn post(addr: &str, entry: &[u8]) -> Response {
     request(addr, "POST", "/add", entry).expect("POST /add")
-}
-
-/// `count` distinct valid grant-commitment entries; `seed` keeps different calls distinct.
-fn entries(seed: u64, count: usize) -> Vec<Vec<u8>> {
-    let patient = SigningKey::from_bytes(&[7; 32]);
-    let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    (0..count)
-        .map(|_| {
-            let grant = GrantDraft {
-                audience: [9; 32],
-                scopes: vec!["patient/Observation.rs?category=laboratory".into()],
-                purpose: "TREAT".into(),
-                not_before: NOW,
-                expires_at: NOW + 86_400,
-                log_origin: ORIGIN.into(),
-            }
-            .sign(&patient, NOW, &mut rng)
-            .expect("signs");
-            LogEntry::Grant(GrantCommitment::sign(&grant, &patient).expect("commitment")).to_bytes()
-        })
-        .collect()
 }
 
 fn b64_hash(value: &serde_json::Value) -> Digest256 {
@@ -516,4 +434,66 @@ fn every_acknowledged_entry_survives_kill_9() {
     let unique: HashSet<&Vec<u8>> = served.iter().collect();
     assert_eq!(unique.len(), served.len(), "an entry is in the log twice");
     assert!(acknowledged.len() > 100, "too few entries were added to test anything");
+}
+
+/// Go's tlog tile reader, answered over HTTP from the gateway: Go names tiles with their height
+/// (`tile/8/L/N`, `tile/8/data/N`), C2SP without it.
+struct HttpTiles<'a>(&'a str);
+
+impl tlog_tiles::TileReader for HttpTiles<'_> {
+    fn height(&self) -> u8 {
+        8
+    }
+
+    fn read_tiles(&self, tiles: &[tlog_tiles::Tile]) -> Result<Vec<Vec<u8>>, tlog_tiles::Error> {
+        Ok(tiles
+            .iter()
+            .map(|tile| {
+                let path =
+                    tile.path().replacen("tile/8/data/", "tile/entries/", 1).replacen("tile/8/", "tile/", 1);
+                get(self.0, &format!("/{path}")).body
+            })
+            .collect())
+    }
+
+    fn save_tiles(&self, _tiles: &[tlog_tiles::Tile], _data: &[Vec<u8>]) {}
+}
+
+#[test]
+fn the_served_checkpoint_and_tiles_verify_with_independent_code() {
+    use signed_note::{Note, StandardVerifier, VerifierList};
+    let root = tempfile::tempdir().expect("temp dir");
+    let server = start(root.path());
+    let added = entries(21, 300);
+    for entry in &added {
+        assert_eq!(post(&server.addr, entry).status, 200);
+    }
+
+    // The checkpoint opens with Cloudflare's port of Go's sumdb/note and the printed key.
+    let note = get(&server.addr, "/checkpoint").body;
+    let verifier = StandardVerifier::new(&server.vkey).expect("signed_note reads the verifier key");
+    let (verified, _) = Note::from_bytes(&note)
+        .expect("signed_note parses the checkpoint")
+        .verify(&VerifierList::new(vec![Box::new(verifier)]))
+        .expect("signed_note verifies the log's signature");
+    assert_eq!(verified.len(), 1);
+    let text = String::from_utf8(note).expect("utf-8");
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(ORIGIN));
+    let size: u64 = lines.next().and_then(|l| l.parse().ok()).expect("size line");
+    let root_hash: [u8; 32] =
+        BASE64.decode(lines.next().expect("root line")).expect("base64").try_into().expect("32 bytes");
+    assert_eq!(size, 300);
+
+    // Its port of Go's sumdb/tlog reads the served tiles, authenticates them against the
+    // checkpoint, and proves records in it.
+    let tiles = HttpTiles(&server.addr);
+    let hashes = tlog_tiles::TileHashReader::new(size, tlog_tiles::Hash(root_hash), &tiles);
+    assert_eq!(tlog_tiles::tree_hash(size, &hashes).expect("tree hash from tiles").0, root_hash);
+    for index in [0u64, 1, 255, 256, 299] {
+        let proof = tlog_tiles::prove_record(size, index, &hashes).expect("record proof from tiles");
+        let leaf = tlog_tiles::record_hash(&added[index as usize]);
+        tlog_tiles::check_record(&proof, size, tlog_tiles::Hash(root_hash), index, leaf)
+            .expect("the record proof checks");
+    }
 }

@@ -631,3 +631,27 @@ mod interop {
         }
     }
 }
+
+#[test]
+fn memoized_proofs_equal_direct_ones() {
+    use wasm_core::tlog::proof::{consistency_proof, inclusion_proof, Memoized};
+    let all = leaves(1_000);
+    let mut set = TileSet::new();
+    let appended = append_leaves(0, &all, &set).expect("append");
+    set.apply(&appended).expect("apply");
+    let tree = TiledTree::new(1_000, &set);
+    let memoized = Memoized::new(&tree);
+    for index in 0..1_000 {
+        assert_eq!(
+            inclusion_proof(index, 1_000, &memoized).expect("memoized proof"),
+            tree.inclusion_proof(index).expect("direct proof"),
+            "index {index}"
+        );
+    }
+    for old in [1, 255, 256, 257, 999] {
+        assert_eq!(
+            consistency_proof(old, 1_000, &memoized).expect("memoized"),
+            tree.consistency_proof(old).expect("direct")
+        );
+    }
+}

@@ -16,10 +16,12 @@ use axum::{Extension, Router};
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use wasm_core::consent::entry::MAX_ENTRY_BYTES;
 use wasm_core::consent::ConsentError;
+use wasm_core::tlog::bundle::ProofBundle;
 use wasm_core::tlog::tiles::TilePath;
 
 use super::sequencer::Added;
 use super::{Ledger, LedgerError};
+use crate::witness::Cosigned;
 
 /// Full tiles never change: cache them for a year.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -69,11 +71,18 @@ impl RateLimiter {
 struct Api {
     ledger: Ledger,
     limiter: Option<Arc<RateLimiter>>,
+    cosigned: Option<Cosigned>,
 }
 
 /// The ledger routes, to merge into the app's router. Rate limiting needs the server to be run
 /// with `into_make_service_with_connect_info::<SocketAddr>()`; without it, it is skipped.
 pub fn routes(ledger: Ledger, limiter: Option<RateLimiter>) -> Router {
+    witnessed_routes(ledger, limiter, None)
+}
+
+/// Like [`routes`], with `GET /checkpoint` serving the latest checkpoint the witnesses cosigned
+/// (see [`crate::witness::spawn_cosigner`]), or the log-signed one until there is one.
+pub fn witnessed_routes(ledger: Ledger, limiter: Option<RateLimiter>, cosigned: Option<Cosigned>) -> Router {
     Router::new()
         .route("/add", post(add).layer(DefaultBodyLimit::max(MAX_ENTRY_BYTES)))
         .route("/checkpoint", get(checkpoint))
@@ -81,7 +90,7 @@ pub fn routes(ledger: Ledger, limiter: Option<RateLimiter>) -> Router {
         // Not tiles, but under the log's prefix: answer as the API does, not with the app.
         .route("/tile", get(no_tile))
         .route("/tile/", get(no_tile))
-        .with_state(Api { ledger, limiter: limiter.map(Arc::new) })
+        .with_state(Api { ledger, limiter: limiter.map(Arc::new), cosigned })
 }
 
 /// `{"error": message}` with `status`.
@@ -149,6 +158,13 @@ fn added_json(added: &Added) -> serde_json::Value {
         "checkpoint_size": added.head.size,
         "inclusion_proof": added.proof.iter().map(|hash| BASE64.encode(hash)).collect::<Vec<_>>(),
         "checkpoint": added.head.note,
+        "proof_bundle": ProofBundle {
+            extra: None,
+            index: added.index,
+            proof: added.proof.clone(),
+            checkpoint_note: added.head.note.clone(),
+        }
+        .to_text(),
     })
 }
 
@@ -160,7 +176,10 @@ fn with_read_headers(mut response: Response, cache: &'static str) -> Response {
 }
 
 async fn checkpoint(State(api): State<Api>) -> Response {
-    let note = api.ledger.head().note.clone();
+    let note = match api.cosigned.as_ref().and_then(Cosigned::latest) {
+        Some(cosigned) => cosigned.to_string(),
+        None => api.ledger.head().note.clone(),
+    };
     with_read_headers(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response(), NO_CACHE)
 }
 
@@ -176,6 +195,11 @@ async fn no_tile() -> Response {
 
 async fn tile(State(api): State<Api>, Path(path): Path<String>) -> Response {
     let path = format!("tile/{path}");
+    // A full tile served before comes from memory, without a trip to the blocking pool.
+    if let Some(bytes) = api.ledger.cached(&path) {
+        let response = ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response();
+        return with_read_headers(response, IMMUTABLE);
+    }
     let ledger = api.ledger.clone();
     let response = match tokio::task::spawn_blocking(move || ledger.read(&path)).await {
         Ok(Ok((parsed, bytes))) => {

@@ -3,8 +3,10 @@
 //! [`Ledger`] checks submitted entries, hands them to the [`sequencer`] thread, and reads
 //! checkpoints, hash tiles and entry bundles from a [`storage::LogStorage`].
 
+pub mod cache;
 pub mod http;
 pub mod memory;
+pub mod s3;
 pub mod sequencer;
 pub mod sqlite;
 pub mod storage;
@@ -14,6 +16,7 @@ use std::sync::{Arc, RwLock};
 
 use tokio::sync::oneshot;
 use wasm_core::consent::{ConsentError, LogEntry};
+use wasm_core::hash::Digest256;
 use wasm_core::tlog::checkpoint::{open_checkpoint, CheckpointError};
 use wasm_core::tlog::merkle::leaf_hash;
 use wasm_core::tlog::note::{NoteError, NoteSigner};
@@ -84,7 +87,11 @@ pub struct Ledger {
     storage: Arc<dyn LogStorage>,
     head: Arc<RwLock<Arc<StoredHead>>>,
     requests: SyncSender<Request>,
+    immutable: Arc<cache::ImmutableCache>,
 }
+
+/// Memory kept for recently served full tiles and entry bundles.
+const IMMUTABLE_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 impl Ledger {
     /// Opens the log in `storage`, signing checkpoints with `signer` (whose name is the log's
@@ -126,7 +133,8 @@ impl Ledger {
             .name("ledger-sequencer".into())
             .spawn(move || sequencer.run(queue))
             .map_err(LedgerError::Thread)?;
-        Ok(Ledger { origin, storage, head, requests })
+        let immutable = Arc::new(cache::ImmutableCache::new(IMMUTABLE_CACHE_BYTES));
+        Ok(Ledger { origin, storage, head, requests, immutable })
     }
 
     /// Checks `entry` and adds it (or finds it, if already there); returns once it is durably
@@ -159,10 +167,45 @@ impl Ledger {
         }
     }
 
+    /// The consistency proof from the tree of `old_size` to the tree of `size` (at most the
+    /// current size); empty when `old_size` is 0 or `size`, as witnesses expect. Blocks on
+    /// storage: call from a blocking context.
+    pub fn consistency_proof(&self, old_size: u64, size: u64) -> Result<Vec<Digest256>, LedgerError> {
+        if size > self.head().size {
+            return Err(LedgerError::NotFound(format!("the tree of size {size}")));
+        }
+        if old_size == 0 || old_size == size {
+            return Ok(Vec::new());
+        }
+        Ok(TiledTree::new(size, &StoredTiles(&*self.storage)).consistency_proof(old_size)?)
+    }
+
     /// The bytes of a hash tile or entry bundle (path without the leading `/`), if the current
     /// tree has it at least that wide. Blocks on storage: call from a blocking context.
     pub fn read(&self, path: &str) -> Result<(TilePath, Vec<u8>), LedgerError> {
         let parsed = TilePath::parse(path).map_err(LedgerError::BadPath)?;
+        let full = match parsed {
+            TilePath::Hashes(tile) => !tile.is_partial(),
+            TilePath::Entries(bundle) => !bundle.is_partial(),
+        };
+        if full {
+            if let Some(bytes) = self.immutable.get(path) {
+                return Ok((parsed, bytes.to_vec()));
+            }
+        }
+        let (parsed, bytes) = self.read_stored(parsed)?;
+        if full {
+            self.immutable.insert(path, bytes::Bytes::from(bytes.clone()));
+        }
+        Ok((parsed, bytes))
+    }
+
+    /// A full tile or bundle (path without the leading `/`) already served, from memory.
+    pub fn cached(&self, path: &str) -> Option<bytes::Bytes> {
+        self.immutable.get(path)
+    }
+
+    fn read_stored(&self, parsed: TilePath) -> Result<(TilePath, Vec<u8>), LedgerError> {
         let size = self.head().size;
         let not_found = || LedgerError::NotFound(parsed.path());
         match parsed {

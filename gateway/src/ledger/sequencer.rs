@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 use wasm_core::hash::Digest256;
 use wasm_core::tlog::checkpoint::Checkpoint;
 use wasm_core::tlog::note::{NoteError, NoteSigner};
+use wasm_core::tlog::proof::{inclusion_proof, Memoized};
 use wasm_core::tlog::tiles::{append_leaves, TileError, TileId, TileReader, TiledTree};
 
 use super::storage::{Batch, LogStorage, StorageError, StoredHead, StoredTiles};
@@ -167,7 +168,9 @@ impl Sequencer {
         let head = Arc::new(head);
 
         let tiles = CachedTiles { inner: StoredTiles(storage), cache: RefCell::new(HashMap::new()) };
-        let tree = TiledTree::new(head.size, &tiles);
+        let tiled = TiledTree::new(head.size, &tiles);
+        // One batch's proofs share most nodes: compute each once.
+        let tree = Memoized::new(&tiled);
         let answers = batch
             .iter()
             .zip(indices)
@@ -175,7 +178,7 @@ impl Sequencer {
                 Ok(Added {
                     index,
                     leaf_hash: request.leaf_hash,
-                    proof: tree.inclusion_proof(index)?,
+                    proof: inclusion_proof(index, head.size, &tree)?,
                     head: Arc::clone(&head),
                 })
             })

@@ -37,6 +37,9 @@ pub enum StorageError {
     /// A lock was poisoned by a panic in another thread.
     #[error("the ledger storage is unusable after an internal panic; restart the server")]
     Poisoned,
+    /// Another storage backend (e.g. S3) failed; its message says what to do.
+    #[error(transparent)]
+    Backend(Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// A signed checkpoint as stored: the tree it covers and the signed note.

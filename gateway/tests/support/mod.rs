@@ -1,8 +1,22 @@
-//! Shared by the gateway's integration tests: run the real `assent` binary.
+//! Shared by the gateway's integration tests: run the real `assent` binary, talk HTTP to it,
+//! and make valid log entries. Each test crate uses part of it.
+#![allow(dead_code)]
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use ed25519_dalek::SigningKey;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use wasm_core::consent::{GrantCommitment, GrantDraft, LogEntry};
+
+/// The time the test entries are signed at.
+pub const NOW: u64 = 1_790_000_000;
+/// The origin `assent serve` uses by default.
+pub const ORIGIN: &str = "assent.local/log";
 
 /// Path of the binary under test.
 pub const ASSENT: &str = env!("CARGO_BIN_EXE_assent");
@@ -38,4 +52,88 @@ pub fn run_assent(args: &[&str], cwd: &Path, stdin: &str) -> Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
+}
+
+/// An HTTP response: status, lower-cased head, body (de-chunked).
+pub struct Response {
+    /// Status code.
+    pub status: u16,
+    /// The status line and headers, lower-cased.
+    pub head: String,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+/// One HTTP/1.1 request on its own connection.
+pub fn request(addr: &str, method: &str, path: &str, body: &[u8]) -> std::io::Result<Response> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes())?;
+    // The server may refuse an oversized body before reading it; its answer still follows.
+    let _ = stream.write_all(body);
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes)?;
+    let split = bytes
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no header block"))?;
+    let head = String::from_utf8_lossy(&bytes[..split]).to_ascii_lowercase();
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut body = bytes[split + 4..].to_vec();
+    if head.contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    Ok(Response { status, head, body })
+}
+
+fn dechunk(mut rest: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = rest.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
+        let size = usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).expect("ascii"), 16)
+            .expect("hex chunk size");
+        if size == 0 {
+            return body;
+        }
+        body.extend_from_slice(&rest[line_end + 2..line_end + 2 + size]);
+        rest = &rest[line_end + 2 + size + 2..];
+    }
+}
+
+/// `GET path`.
+pub fn get(addr: &str, path: &str) -> Response {
+    request(addr, "GET", path, b"").expect("GET")
+}
+
+/// `count` distinct valid grant-commitment entries; `seed` keeps different calls distinct.
+pub fn entries(seed: u64, count: usize) -> Vec<Vec<u8>> {
+    let patient = SigningKey::from_bytes(&[7; 32]);
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    (0..count)
+        .map(|_| {
+            let grant = GrantDraft {
+                audience: [9; 32],
+                scopes: vec!["patient/Observation.rs?category=laboratory".into()],
+                purpose: "TREAT".into(),
+                not_before: NOW,
+                expires_at: NOW + 86_400,
+                log_origin: ORIGIN.into(),
+            }
+            .sign(&patient, NOW, &mut rng)
+            .expect("signs");
+            LogEntry::Grant(GrantCommitment::sign(&grant, &patient).expect("commitment")).to_bytes()
+        })
+        .collect()
 }

@@ -309,3 +309,31 @@ fn chain_inner_right(seed: Digest256, proof: &[Digest256], index: u64) -> Digest
 fn chain_border_right(seed: Digest256, proof: &[Digest256]) -> Digest256 {
     proof.iter().fold(seed, |hash, sibling| node_hash(sibling, &hash))
 }
+
+/// A [`HashSource`] that remembers every subtree hash it has computed, for building many proofs
+/// in one tree: neighbouring entries share most of their proof's nodes, so a sequencer
+/// answering a batch computes each node once instead of once per proof.
+pub struct Memoized<'s, S: ?Sized> {
+    source: &'s S,
+    memo: core::cell::RefCell<std::collections::HashMap<(u8, u64), Digest256>>,
+}
+
+impl<'s, S: HashSource + ?Sized> Memoized<'s, S> {
+    /// Remembers what `source` computes.
+    pub fn new(source: &'s S) -> Self {
+        Memoized { source, memo: core::cell::RefCell::default() }
+    }
+}
+
+impl<S: HashSource + ?Sized> HashSource for Memoized<'_, S> {
+    type Error = S::Error;
+
+    fn subtree_hash(&self, level: u8, index: u64) -> Result<Digest256, Self::Error> {
+        if let Some(hash) = self.memo.borrow().get(&(level, index)) {
+            return Ok(*hash);
+        }
+        let hash = self.source.subtree_hash(level, index)?;
+        self.memo.borrow_mut().insert((level, index), hash);
+        Ok(hash)
+    }
+}
