@@ -54,9 +54,5 @@ if [ "$(cat node_modules/.assent-lock-sha256 2>/dev/null || true)" != "$lock_sum
   echo "$lock_sum" > node_modules/.assent-lock-sha256
 fi
 
-# The S3-compatible server the gateway's S3 storage tests run against (s3s-fs, about 7 minutes
-# cold on 2 cores).
-"$REPO_ROOT/scripts/s3-server.sh" install
-
 # Trunk runs cargo offline, so every crate must already be in the local registry cache.
 cargo fetch --locked >/dev/null

@@ -1,4 +1,5 @@
-//! The log's Ed25519 signing key, kept as a 32-byte seed file in the key directory.
+//! Ed25519 signing keys kept as 32-byte seed files (mode 0600, never overwritten): the log's key,
+//! and the same way the witness's cosigning key.
 
 use std::fs;
 use std::io::Write;
@@ -14,7 +15,7 @@ pub const SEED_FILE: &str = "log-key.seed";
 #[derive(Debug, thiserror::Error)]
 pub enum LogKeyError {
     /// The key directory or seed file could not be read or written.
-    #[error("cannot use log key file {path}: {source}; check that the key directory exists and is writable by this user")]
+    #[error("cannot use key file {path}: {source}; check that the key directory exists and is writable by this user")]
     Io {
         /// The file or directory involved.
         path: PathBuf,
@@ -22,7 +23,7 @@ pub enum LogKeyError {
         source: std::io::Error,
     },
     /// The seed file exists but is not 32 bytes long.
-    #[error("log key file {path} is {len} bytes, not 32: it is damaged; restore it from your backup (the log cannot be signed without it)")]
+    #[error("key file {path} is {len} bytes, not 32: it is damaged; restore it from your backup (nothing can be signed without it)")]
     WrongLength {
         /// The seed file.
         path: PathBuf,
@@ -33,14 +34,21 @@ pub enum LogKeyError {
     #[error("a log key already exists at {0}; it is never overwritten: pick another --out directory")]
     Exists(PathBuf),
     /// The operating system's random number generator failed.
-    #[error("the operating system's random number generator failed ({0}); cannot create a log key")]
+    #[error("the operating system's random number generator failed ({0}); cannot create a key")]
     Random(String),
 }
 
 /// Loads the key from `dir`, or creates the directory and a new random key if there is none.
 /// An existing file is never overwritten.
 pub fn load_or_create(dir: &Path) -> Result<SigningKey, LogKeyError> {
-    let path = dir.join(SEED_FILE);
+    load_or_create_seed(dir, SEED_FILE)
+}
+
+/// Loads the Ed25519 seed in `dir/file_name`, or creates the directory and a new random seed
+/// there (mode 0600) if there is none. An existing file is never overwritten. The witness keeps
+/// its cosigning key the same way.
+pub fn load_or_create_seed(dir: &Path, file_name: &str) -> Result<SigningKey, LogKeyError> {
+    let path = dir.join(file_name);
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| LogKeyError::Io { path, source }

@@ -31,7 +31,6 @@ use wasm_core::hash::Digest256;
 use wasm_core::tlog::checkpoint::{open_checkpoint, CheckpointError};
 use wasm_core::tlog::note::{open_note, CosignatureSigner, NoteError, NoteVerifier, MAX_NOTE_BYTES};
 use wasm_core::tlog::proof::verify_consistency;
-use zeroize::Zeroizing;
 
 use crate::ledger::Ledger;
 
@@ -63,17 +62,9 @@ pub enum WitnessError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// The key seed file is not 32 bytes.
-    #[error("witness key file {path} is {len} bytes, not 32: it is damaged; restore it from a backup")]
-    KeyLength {
-        /// The seed file.
-        path: PathBuf,
-        /// Its length.
-        len: usize,
-    },
-    /// The operating system's random number generator failed.
-    #[error("the operating system's random number generator failed ({0}); cannot create a witness key")]
-    Random(String),
+    /// The cosigning key could not be loaded or made.
+    #[error("witness key: {0}")]
+    KeyFile(#[from] crate::log_key::LogKeyError),
     /// The state file is not what this version writes.
     #[error("witness state file {path} is damaged ({reason}); restore it from a backup, never delete it (the witness would forget what it cosigned)")]
     CorruptState {
@@ -268,34 +259,7 @@ impl WitnessState {
 /// Loads the witness's cosigning key seed from `dir`, or creates the directory and a new random
 /// key (mode 0600). An existing file is never overwritten.
 pub fn load_or_create_key(dir: &Path) -> Result<SigningKey, WitnessError> {
-    let path = dir.join(WITNESS_SEED_FILE);
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| WitnessError::Io { path, source }
-    };
-    match fs::read(&path) {
-        Ok(bytes) => {
-            let bytes = Zeroizing::new(bytes);
-            let seed: &[u8; 32] = bytes
-                .as_slice()
-                .try_into()
-                .map_err(|_| WitnessError::KeyLength { path: path.clone(), len: bytes.len() })?;
-            Ok(SigningKey::from_bytes(seed))
-        }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            fs::create_dir_all(dir).map_err(io(dir))?;
-            let mut seed = Zeroizing::new([0u8; 32]);
-            getrandom::fill(seed.as_mut()).map_err(|e| WitnessError::Random(e.to_string()))?;
-            let mut options = fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options.open(&path).map_err(io(&path))?;
-            file.write_all(seed.as_ref()).and_then(|()| file.sync_all()).map_err(io(&path))?;
-            Ok(SigningKey::from_bytes(&seed))
-        }
-        Err(error) => Err(io(&path)(error)),
-    }
+    Ok(crate::log_key::load_or_create_seed(dir, WITNESS_SEED_FILE)?)
 }
 
 /// A running witness's shared state.
