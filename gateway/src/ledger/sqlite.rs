@@ -93,12 +93,10 @@ impl LogStorage for SqliteStorage {
     fn tile(&self, level: u8, index: u64) -> Result<Option<Vec<u8>>, StorageError> {
         let index = to_sql(index)?;
         self.read(|connection| {
+            // Cached statements: the sequencer and the tile server run these for every entry and read.
             Ok(connection
-                .query_row(
-                    "SELECT data FROM tiles WHERE level = ?1 AND idx = ?2",
-                    params![level, index],
-                    |row| row.get(0),
-                )
+                .prepare_cached("SELECT data FROM tiles WHERE level = ?1 AND idx = ?2")?
+                .query_row(params![level, index], |row| row.get(0))
                 .optional()?)
         })
     }
@@ -117,7 +115,8 @@ impl LogStorage for SqliteStorage {
     fn find(&self, leaf_hash: &Digest256) -> Result<Option<u64>, StorageError> {
         self.read(|connection| {
             let index: Option<i64> = connection
-                .query_row("SELECT idx FROM entries WHERE leaf_hash = ?1", [&leaf_hash[..]], |row| row.get(0))
+                .prepare_cached("SELECT idx FROM entries WHERE leaf_hash = ?1")?
+                .query_row([&leaf_hash[..]], |row| row.get(0))
                 .optional()?;
             index.map(from_sql).transpose()
         })
