@@ -4,78 +4,22 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
-use support::{entries, run_assent, Run, ASSENT, ORIGIN};
-
-/// A running `assent serve`, killed (SIGKILL) on drop.
-struct Server {
-    child: Child,
-    addr: String,
-    vkey: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::{entries, run_assent, serve, Process as Server, Run, ORIGIN};
 
 /// Starts a gateway with its data in `root/data` and its key in `keys`.
 fn start(root: &Path, keys: &Path) -> Server {
-    let dist = root.join("dist");
-    std::fs::create_dir_all(&dist).expect("create app dir");
-    std::fs::write(dist.join("index.html"), "<!DOCTYPE html><title>fixture</title>").expect("write index");
-    let mut child = Command::new(ASSENT)
-        .args(["serve", "--listen", "127.0.0.1:0", "--rate-limit", "0"])
-        .arg("--data")
-        .arg(root.join("data"))
-        .arg("--key")
-        .arg(keys)
-        .arg("--app")
-        .arg(&dist)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn assent serve");
-    let stdout = child.stdout.take();
-    let mut server = Server { child, addr: String::new(), vkey: String::new() };
-    let mut stdout = BufReader::new(stdout.expect("stdout is piped"));
-    loop {
-        let mut line = String::new();
-        assert!(stdout.read_line(&mut line).expect("read stdout") > 0, "serve exited before listening");
-        if let Some(key) = line.trim().strip_prefix("log verifier key: ") {
-            server.vkey = key.to_owned();
-        }
-        if let Some(rest) = line.trim().strip_prefix("Assent is running at http://") {
-            server.addr = rest.trim_end_matches('/').to_owned();
-            return server;
-        }
-    }
+    serve(root, keys, &["--rate-limit", "0"])
 }
 
 /// One HTTP/1.1 request on its own connection: status and body.
 fn request(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).expect("write head");
-    stream.write_all(body).expect("write body");
-    let mut bytes = Vec::new();
-    stream.read_to_end(&mut bytes).expect("read response");
-    let split = bytes.windows(4).position(|window| window == b"\r\n\r\n").expect("header block");
-    let head = String::from_utf8_lossy(&bytes[..split]).to_ascii_lowercase();
-    assert!(!head.contains("transfer-encoding: chunked"), "tiles and bundles have a length");
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("status");
-    (status, bytes[split + 4..].to_vec())
+    let response = support::request(addr, method, path, body).expect("request");
+    assert!(!response.head.contains("transfer-encoding: chunked"), "tiles and bundles have a length");
+    (response.status, response.body)
 }
 
 /// Adds `count` distinct valid entries (distinct per `seed`).

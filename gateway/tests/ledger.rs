@@ -4,9 +4,7 @@
 mod support;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,7 +12,7 @@ use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use ed25519_dalek::SigningKey;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use support::{entries, get, request, run_assent, Response, ASSENT, NOW, ORIGIN};
+use support::{entries, get, request, run_assent, serve, Process as Server, Response, NOW, ORIGIN};
 use wasm_core::consent::entry::MAX_ENTRY_BYTES;
 use wasm_core::consent::{GrantCommitment, GrantDraft, LogEntry};
 use wasm_core::hash::Digest256;
@@ -24,52 +22,9 @@ use wasm_core::tlog::note::NoteVerifier;
 use wasm_core::tlog::proof::{verify_consistency, verify_inclusion};
 use wasm_core::tlog::tiles::{decode_entry_bundle, tiles_for_size, TilePath, TileSet, TiledTree};
 
-/// A running `assent serve`, killed (SIGKILL) on drop.
-struct Server {
-    child: Child,
-    addr: String,
-    vkey: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// `assent serve` with its key in `root/keys` and `extra` arguments.
 fn start_with(root: &Path, extra: &[&str]) -> Server {
-    let dist = root.join("dist");
-    std::fs::create_dir_all(&dist).expect("create app dir");
-    std::fs::write(dist.join("index.html"), "<!DOCTYPE html><title>fixture</title>").expect("write index");
-    let mut child = Command::new(ASSENT)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .arg("--data")
-        .arg(root.join("data"))
-        .arg("--key")
-        .arg(root.join("keys"))
-        .arg("--app")
-        .arg(&dist)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn assent serve");
-    let stdout = child.stdout.take();
-    // Owned by `Server` from here, so a failed start still kills the process.
-    let mut server = Server { child, addr: String::new(), vkey: String::new() };
-    let mut stdout = BufReader::new(stdout.expect("stdout is piped"));
-    loop {
-        let mut line = String::new();
-        assert!(stdout.read_line(&mut line).expect("read stdout") > 0, "serve exited before listening");
-        if let Some(key) = line.trim().strip_prefix("log verifier key: ") {
-            server.vkey = key.to_owned();
-        }
-        if let Some(rest) = line.trim().strip_prefix("Assent is running at http://") {
-            server.addr = rest.trim_end_matches('/').to_owned();
-            return server;
-        }
-    }
+    serve(root, &root.join("keys"), extra)
 }
 
 fn start(root: &Path) -> Server {

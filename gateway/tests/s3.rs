@@ -19,7 +19,7 @@ use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, UpdateVersion};
-use support::{entries, get, request, ASSENT, ORIGIN};
+use support::{app_fixture, entries, get, request, ASSENT, ORIGIN};
 use wasm_core::hash::Digest256;
 use wasm_core::tlog::checkpoint::{open_checkpoint, Checkpoint};
 use wasm_core::tlog::merkle::leaf_hash;
@@ -108,9 +108,7 @@ impl Server {
 
 /// Starts `assent serve` on the S3 log at `url`; the stderr of a server that exits first.
 fn try_start(root: &FsPath, url: &str) -> Result<Server, String> {
-    let dist = root.join("dist");
-    std::fs::create_dir_all(&dist).expect("create app dir");
-    std::fs::write(dist.join("index.html"), "<!DOCTYPE html><title>fixture</title>").expect("write index");
+    let dist = app_fixture(root);
     let mut child = Command::new(ASSENT)
         .args(["serve", "--listen", "127.0.0.1:0", "--rate-limit", "0", "--storage", url])
         .arg("--key")

@@ -5,15 +5,13 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use ed25519_dalek::SigningKey;
-use support::{entries, run_assent, ASSENT, ORIGIN};
+use support::{entries, run_assent, serve, spawn_listening, Process, Response, ASSENT, ORIGIN};
 use wasm_core::hash::Digest256;
 use wasm_core::tlog::bundle::ProofBundle;
 use wasm_core::tlog::checkpoint::{open_checkpoint, Checkpoint};
@@ -21,99 +19,33 @@ use wasm_core::tlog::merkle::leaf_hash;
 use wasm_core::tlog::note::{open_note, NoteSigner, NoteVerifier};
 use wasm_core::tlog::tiles::{append_leaves, TileSet, TiledTree};
 
-/// A running `assent` server, killed (SIGKILL) on drop.
-struct Process {
-    child: Child,
-    addr: String,
-    vkey: String,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Spawns `assent ARGS` and waits for its "running at" line; `key_prefix` names the line that
-/// carries its verifier key.
-fn spawn(args: &[&str], key_prefix: &str, running_prefix: &str) -> Process {
-    let mut child = Command::new(ASSENT)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn assent");
-    let stdout = child.stdout.take();
-    let mut process = Process { child, addr: String::new(), vkey: String::new() };
-    let mut stdout = BufReader::new(stdout.expect("stdout is piped"));
-    loop {
-        let mut line = String::new();
-        assert!(stdout.read_line(&mut line).expect("read stdout") > 0, "assent exited before listening");
-        if let Some(key) = line.trim().strip_prefix(key_prefix) {
-            process.vkey = key.to_owned();
-        }
-        if let Some(rest) = line.trim().strip_prefix(running_prefix) {
-            process.addr = rest.trim_end_matches('/').to_owned();
-            return process;
-        }
-    }
-}
-
 fn start_witness(root: &Path, logs: &[&str]) -> Process {
-    let (data, key) = (root.join("witness-data"), root.join("witness-key"));
-    let mut args = vec!["witness", "--listen", "127.0.0.1:0", "--name", "witness.test/w1"];
-    args.extend(["--data", data.to_str().expect("utf-8 path"), "--key", key.to_str().expect("utf-8 path")]);
+    let mut command = Command::new(ASSENT);
+    command
+        .args(["witness", "--listen", "127.0.0.1:0", "--name", "witness.test/w1"])
+        .arg("--data")
+        .arg(root.join("witness-data"))
+        .arg("--key")
+        .arg(root.join("witness-key"));
     for log in logs {
-        args.extend(["--log", log]);
+        command.args(["--log", log]);
     }
-    spawn(&args, "witness verifier key: ", "Assent witness is running at http://")
+    spawn_listening(command, "witness verifier key: ", "Assent witness is running at http://")
 }
 
 fn start_gateway(root: &Path, witnesses: &[String]) -> Process {
-    let dist = root.join("dist");
-    std::fs::create_dir_all(&dist).expect("create app dir");
-    std::fs::write(dist.join("index.html"), "<!DOCTYPE html><title>fixture</title>").expect("write index");
-    let (data, keys) = (root.join("data"), root.join("keys"));
-    let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--rate-limit", "0"];
-    args.extend(["--data", data.to_str().expect("utf-8 path"), "--key", keys.to_str().expect("utf-8 path")]);
-    args.extend(["--app", dist.to_str().expect("utf-8 path")]);
+    let mut extra = vec!["--rate-limit", "0"];
     for witness in witnesses {
-        args.extend(["--witness", witness]);
+        extra.extend(["--witness", witness]);
     }
-    spawn(&args, "log verifier key: ", "Assent is running at http://")
-}
-
-/// A response: status, lower-cased header block, body.
-struct Response {
-    status: u16,
-    head: String,
-    body: Vec<u8>,
-}
-
-impl Response {
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).expect("utf-8 body")
-    }
+    serve(root, &root.join("keys"), &extra)
 }
 
 /// One HTTP/1.1 request on its own connection.
 fn request(addr: &str, method: &str, path: &str, body: &[u8]) -> Response {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).expect("write head");
-    stream.write_all(body).expect("write body");
-    let mut bytes = Vec::new();
-    stream.read_to_end(&mut bytes).expect("read response");
-    let split = bytes.windows(4).position(|window| window == b"\r\n\r\n").expect("header block");
-    let head = String::from_utf8_lossy(&bytes[..split]).to_ascii_lowercase();
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("status");
-    assert!(!head.contains("transfer-encoding: chunked"), "small answers have a length");
-    Response { status, head, body: bytes[split + 4..].to_vec() }
+    let response = support::request(addr, method, path, body).expect("request");
+    assert!(!response.head.contains("transfer-encoding: chunked"), "small answers have a length");
+    response
 }
 
 /// Polls `check` every 50 ms until it returns a value, or fails after 30 s.

@@ -2,10 +2,11 @@
 //! and make valid log entries. Each test crate uses part of it.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
@@ -65,6 +66,11 @@ pub struct Response {
 }
 
 impl Response {
+    /// The body as UTF-8 text.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("utf-8 body")
+    }
+
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body)
@@ -136,4 +142,66 @@ pub fn entries(seed: u64, count: usize) -> Vec<Vec<u8>> {
             LogEntry::Grant(GrantCommitment::sign(&grant, &patient).expect("commitment")).to_bytes()
         })
         .collect()
+}
+
+/// A running `assent` server (`serve` or `witness`), killed (SIGKILL) on drop.
+pub struct Process {
+    /// The process.
+    pub child: Child,
+    /// `HOST:PORT` it listens on.
+    pub addr: String,
+    /// The verifier key it printed.
+    pub vkey: String,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Spawns `command` (an `assent` server) and waits for its "running at" line; `key_prefix`
+/// names the line that carries its verifier key.
+pub fn spawn_listening(mut command: Command, key_prefix: &str, running_prefix: &str) -> Process {
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn assent");
+    let stdout = child.stdout.take();
+    // Owned by `Process` from here, so a failed start still kills the process.
+    let mut process = Process { child, addr: String::new(), vkey: String::new() };
+    let mut stdout = BufReader::new(stdout.expect("stdout is piped"));
+    loop {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).expect("read stdout") > 0, "assent exited before listening");
+        if let Some(key) = line.trim().strip_prefix(key_prefix) {
+            process.vkey = key.to_owned();
+        }
+        if let Some(rest) = line.trim().strip_prefix(running_prefix) {
+            process.addr = rest.trim_end_matches('/').to_owned();
+            return process;
+        }
+    }
+}
+
+/// A one-page app for `assent serve --app` in `root/dist`.
+pub fn app_fixture(root: &Path) -> PathBuf {
+    let dist = root.join("dist");
+    std::fs::create_dir_all(&dist).expect("create app dir");
+    std::fs::write(dist.join("index.html"), "<!DOCTYPE html><title>fixture</title>").expect("write index");
+    dist
+}
+
+/// Starts `assent serve` on loopback with its data in `root/data`, its key in `keys`, the app
+/// fixture, and `extra` arguments.
+pub fn serve(root: &Path, keys: &Path, extra: &[&str]) -> Process {
+    let mut command = Command::new(ASSENT);
+    command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .arg("--data")
+        .arg(root.join("data"))
+        .arg("--key")
+        .arg(keys)
+        .arg("--app")
+        .arg(app_fixture(root))
+        .args(extra);
+    spawn_listening(command, "log verifier key: ", "Assent is running at http://")
 }
