@@ -28,8 +28,15 @@ trap cleanup EXIT
 gateway_pid=$!
 for _ in $(seq 50); do curl -sf http://127.0.0.1:18080/healthz >/dev/null && break; sleep 0.2; done
 
+# The gateway's own CPU time per entry: steadier than a rate on a shared machine, and the
+# client's share of the two cores is left out.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$gateway_pid/stat"; }
 log "append: $entries entries, $concurrency in flight"
+before="$(cpu_ticks)"
 "$assent" bench-append --url http://127.0.0.1:18080 --count "$entries" --concurrency "$concurrency"
+after="$(cpu_ticks)"
+awk -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" -v n="$entries" 'BEGIN {
+  printf "gateway CPU: %.1f s for %d entries: %.0f µs per entry (%.0f entries/s per core)\n", t / hz, n, 1e6 * t / hz / n, n * hz / t }'
 
 # The same files nginx will serve: the checkpoint and the first full hash tile and entry bundle.
 mkdir -p "$work/static/tile/0" "$work/static/tile/entries"
@@ -55,11 +62,18 @@ nginx -c "$work/nginx.conf" -p "$work" -g "daemon off;" &
 nginx_pid=$!
 sleep 0.5
 
-rps() { wrk -t2 -c64 -d"${WRK_SECONDS:-10}"s "$1" | awk '/Requests\/sec/ { print $2 }'; }
-printf '| path | assent serve (req/s) | nginx, same files (req/s) | ratio |\n|---|---:|---:|---:|\n'
+rps() { wrk -t2 -c64 -d"${WRK_SECONDS:-5}"s "$1" | awk '/Requests\/sec/ { print $2 }'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# Alternate the two servers, five rounds each, and compare medians: the machine's speed drifts
+# between rounds, and a single pair of runs mostly measures that drift.
+printf '| path | assent serve (req/s, median of 5) | nginx, same files (req/s, median of 5) | ratio |\n|---|---:|---:|---:|\n'
 for path in /checkpoint /tile/0/000 /tile/entries/000; do
-  ours="$(rps "http://127.0.0.1:18080$path")"
-  theirs="$(rps "http://127.0.0.1:18081$path")"
+  : > "$work/ours"; : > "$work/theirs"
+  for _ in 1 2 3 4 5; do
+    rps "http://127.0.0.1:18080$path" >> "$work/ours"
+    rps "http://127.0.0.1:18081$path" >> "$work/theirs"
+  done
+  ours="$(median < "$work/ours")"; theirs="$(median < "$work/theirs")"
   awk -v p="$path" -v a="$ours" -v b="$theirs" 'BEGIN { printf "| %s | %.0f | %.0f | %.2f |\n", p, a, b, a / b }'
 done
 

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use wasm_core::tlog::merkle::{tree_head_of_lines, LineEncoding, MerkleError};
 
-use crate::{audit, bench_append, grant_cli, keygen, serve, tree_head, vault_cli, witness};
+use crate::{audit, bench_append, grant_cli, keygen, serve, tree_head, vault_cli, verify_cli, witness};
 
 /// Assent: the ledger gateway, and the tools operators and providers use to verify it.
 #[derive(Debug, Parser)]
@@ -42,6 +42,71 @@ pub enum Command {
     /// Check or read a consent grant's QR payload.
     #[command(subcommand)]
     Grant(GrantCommand),
+    /// Check a signed note or a Merkle proof. Exit 0 if it verifies, 1 if not, 2 on usage errors.
+    #[command(subcommand)]
+    Verify(VerifyCommand),
+}
+
+/// `assent verify` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum VerifyCommand {
+    /// Verify a signed note (Go sumdb/note rules) and print its text.
+    Note(VerifyNoteArgs),
+    /// Verify an RFC 9162 inclusion proof.
+    Inclusion(VerifyInclusionArgs),
+    /// Verify an RFC 9162 consistency proof.
+    Consistency(VerifyConsistencyArgs),
+}
+
+/// Arguments of `assent verify note`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyNoteArgs {
+    /// A verifier key, `name+hash+base64` (repeatable; at least one must have signed).
+    #[arg(long = "vkey", value_name = "VKEY", required = true, value_parser = verify_cli::parse_vkey)]
+    pub vkeys: Vec<wasm_core::tlog::note::NoteVerifier>,
+    /// The note, or - for standard input.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+/// Arguments of `assent verify inclusion`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyInclusionArgs {
+    /// The leaf's index.
+    #[arg(long, value_name = "N")]
+    pub index: u64,
+    /// The tree size.
+    #[arg(long, value_name = "N")]
+    pub size: u64,
+    /// The leaf's RFC 6962 hash, standard base64.
+    #[arg(long, value_name = "B64", value_parser = verify_cli::parse_base64)]
+    pub leaf_hash: verify_cli::Base64Arg,
+    /// The tree's root hash, standard base64.
+    #[arg(long, value_name = "B64", value_parser = verify_cli::parse_base64)]
+    pub root: verify_cli::Base64Arg,
+    /// The proof's hashes in order, standard base64 (repeat for each).
+    #[arg(long = "proof", value_name = "B64", value_parser = verify_cli::parse_base64)]
+    pub proof: Vec<verify_cli::Base64Arg>,
+}
+
+/// Arguments of `assent verify consistency`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyConsistencyArgs {
+    /// The older tree's size.
+    #[arg(long, value_name = "N")]
+    pub size1: u64,
+    /// The newer tree's size.
+    #[arg(long, value_name = "N")]
+    pub size2: u64,
+    /// The older tree's root, standard base64.
+    #[arg(long, value_name = "B64", value_parser = verify_cli::parse_base64)]
+    pub root1: verify_cli::Base64Arg,
+    /// The newer tree's root, standard base64.
+    #[arg(long, value_name = "B64", value_parser = verify_cli::parse_base64)]
+    pub root2: verify_cli::Base64Arg,
+    /// The proof's hashes in order, standard base64 (repeat for each).
+    #[arg(long = "proof", value_name = "B64", value_parser = verify_cli::parse_base64)]
+    pub proof: Vec<verify_cli::Base64Arg>,
 }
 
 /// `assent grant` subcommands.
@@ -243,6 +308,19 @@ pub enum CliError {
     /// Standard input could not be read.
     #[error("cannot read standard input: {0}")]
     Stdin(std::io::Error),
+    /// A note or proof did not verify (or its file could not be read).
+    #[error(transparent)]
+    Verify(#[from] verify_cli::VerifyError),
+}
+
+impl CliError {
+    /// The process exit code: 2 for usage errors, 1 for everything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Verify(verify_cli::VerifyError::Read { .. }) => 2,
+            _ => 1,
+        }
+    }
 }
 
 /// Runs one command.
@@ -310,6 +388,23 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::BenchAppend(args) => {
             let entries = bench_append::signed_entries(args.count, &args.origin)?;
             println!("{}", bench_append::run(&args.url, entries, args.concurrency)?);
+            Ok(())
+        }
+        Command::Verify(VerifyCommand::Note(args)) => {
+            print!("{}", verify_cli::note(&args.file, &args.vkeys)?);
+            Ok(())
+        }
+        Command::Verify(VerifyCommand::Inclusion(args)) => {
+            verify_cli::inclusion(args.index, args.size, &args.leaf_hash.0, &args.root.0, &args.proof)?;
+            println!("inclusion proof verified: leaf {} is in the tree of size {}", args.index, args.size);
+            Ok(())
+        }
+        Command::Verify(VerifyCommand::Consistency(args)) => {
+            verify_cli::consistency(args.size1, args.size2, &args.root1.0, &args.root2.0, &args.proof)?;
+            println!(
+                "consistency proof verified: the tree of size {} extends the tree of size {}",
+                args.size2, args.size1
+            );
             Ok(())
         }
         Command::TreeHead(args) => {

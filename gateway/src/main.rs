@@ -5,13 +5,17 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc: a request's many small buffers cost a tenth of the gateway's time under glibc malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = assent_gateway::cli::Cli::parse();
     match assent_gateway::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("assent: {error}");
-            ExitCode::FAILURE
+            ExitCode::from(error.exit_code())
         }
     }
 }

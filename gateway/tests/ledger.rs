@@ -73,6 +73,9 @@ fn fetch_tree(addr: &str, size: u64) -> (TileSet, Vec<Vec<u8>>) {
         let response = get(addr, &format!("/{}", path.path()));
         assert_eq!(response.status, 200, "{path}");
         assert!(response.head.contains("access-control-allow-origin: *"), "{path}: {}", response.head);
+        assert!(response.head.contains("x-content-type-options: nosniff"), "{path}: {}", response.head);
+        // Data, not a page: served as is, without the page headers.
+        assert!(!response.head.contains("content-security-policy"), "{path}: {}", response.head);
         match path {
             TilePath::Hashes(tile) => {
                 let cache = if tile.is_partial() {

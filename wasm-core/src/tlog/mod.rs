@@ -1,5 +1,6 @@
-//! The transparency log: RFC 6962 / RFC 9162 Merkle trees, and (as they land) C2SP
-//! tlog-checkpoint, signed-note, tlog-cosignature and tlog-tiles.
+//! The transparency log: RFC 6962 / RFC 9162 Merkle trees, C2SP signed-note, tlog-checkpoint,
+//! tlog-cosignature, tlog-policy, tlog-tiles and tlog-proof, and a client's verified view of a
+//! log ([`view`]) kept up to date through untrusted gateways ([`sync`]).
 
 pub mod bundle;
 pub mod checkpoint;
@@ -7,4 +8,6 @@ pub mod merkle;
 pub mod note;
 pub mod policy;
 pub mod proof;
+pub mod sync;
 pub mod tiles;
+pub mod view;

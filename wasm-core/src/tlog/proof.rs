@@ -108,6 +108,28 @@ pub fn verify_consistency(
     root1: &Digest256,
     root2: &Digest256,
 ) -> Result<(), ProofError> {
+    let (old_root, new_root) = consistency_roots(size1, size2, proof, root1)?;
+    if size1 == size2 && root1 != root2 {
+        return Err(ProofError::SameSizeDifferentRoots);
+    }
+    if old_root != *root1 {
+        return Err(ProofError::OldRootMismatch);
+    }
+    if new_root != *root2 {
+        return Err(ProofError::RootMismatch);
+    }
+    Ok(())
+}
+
+/// The roots of the older and the newer tree that a consistency proof from `size1` to `size2`
+/// (`0 < size1 <= size2`) leads to. When `size1` is a power of two the proof leaves out the older
+/// tree's root, and `seed` stands in for it (the older root, or the hash the prover claims).
+pub fn consistency_roots(
+    size1: u64,
+    size2: u64,
+    proof: &[Digest256],
+    seed: &Digest256,
+) -> Result<(Digest256, Digest256), ProofError> {
     if size2 < size1 {
         return Err(ProofError::SizesOutOfOrder { size1, size2 });
     }
@@ -115,12 +137,12 @@ pub fn verify_consistency(
         return Err(ProofError::EmptyOldTree);
     }
     if size1 == size2 {
+        // One tree: the proof is empty and both roots are the one the caller holds.
         if !proof.is_empty() {
             return Err(ProofError::WrongProofLength { got: proof.len(), want: 0 });
         }
-        return if root1 == root2 { Ok(()) } else { Err(ProofError::SameSizeDifferentRoots) };
+        return Ok((*seed, *seed));
     }
-
     // The proof is, after an optional seed, the part of the inclusion proof of leaf size1 - 1
     // in the newer tree that lies above the largest complete subtree ending at size1.
     let (inner, border) = decompose_inclusion_proof(size1 - 1, size2);
@@ -135,20 +157,13 @@ pub fn verify_consistency(
     }
     let (seed, rest) = match proof.split_first() {
         Some((first, rest)) if !size1_is_power_of_two => (*first, rest),
-        _ => (*root1, proof),
+        _ => (*seed, proof),
     };
     let (inner_part, border_part) = split_exact(rest, inner, inner + border)?;
     let mask = (size1 - 1) >> shift;
-
     let old_root = chain_border_right(chain_inner_right(seed, inner_part, mask), border_part);
-    if old_root != *root1 {
-        return Err(ProofError::OldRootMismatch);
-    }
     let new_root = chain_border_right(chain_inner(seed, inner_part, mask), border_part);
-    if new_root != *root2 {
-        return Err(ProofError::RootMismatch);
-    }
-    Ok(())
+    Ok((old_root, new_root))
 }
 
 /// The inclusion proof of the leaf at `index` in the tree of `size`, read from `source`.

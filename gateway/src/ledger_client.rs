@@ -1,0 +1,90 @@
+//! A ledger client for the command line: drives `wasm-core`'s `tlog::sync` machines over HTTP,
+//! with a timeout per request, one retry for a busy gateway, and failover to the next gateway.
+//! The wallet drives the same machines with the browser's `fetch`.
+
+use std::time::Duration;
+
+use wasm_core::tlog::sync::{Fetch, InclusionReport, ProveInclusion, Refresh, RefreshReport};
+use wasm_core::tlog::view::{LogView, ViewError};
+
+/// The largest answer read: a full entry bundle of maximal entries is about 1 MiB.
+const MAX_ANSWER_BYTES: u64 = 2 * 1024 * 1024;
+/// How long to wait before asking a busy gateway (429 or 503) again.
+const RETRY_AFTER: Duration = Duration::from_millis(250);
+
+/// The gateways of one log, in the order to ask them.
+pub struct Gateways {
+    agent: ureq::Agent,
+    urls: Vec<String>,
+}
+
+impl Gateways {
+    /// Gateways at the http:// URL prefixes `urls`; each request gives up after `timeout`.
+    pub fn new(urls: Vec<String>, timeout: Duration) -> Gateways {
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let urls = urls.into_iter().map(|url| url.trim_end_matches('/').to_owned()).collect();
+        Gateways { agent, urls }
+    }
+
+    /// The gateways' URL prefixes.
+    pub fn urls(&self) -> &[String] {
+        &self.urls
+    }
+
+    /// `GET` one path from one gateway: the body, or why there is none, in words.
+    pub fn get(&self, fetch: &Fetch) -> Result<Vec<u8>, String> {
+        let base = self.urls.get(fetch.gateway).ok_or("no such gateway")?;
+        let url = format!("{base}/{}", fetch.path);
+        let mut retried = false;
+        loop {
+            let mut response = self.agent.get(&url).call().map_err(|error| match error {
+                ureq::Error::Timeout(_) => format!("{url}: no answer in time"),
+                other => format!("{url}: {other}"),
+            })?;
+            let status = response.status();
+            if (status == 429 || status == 503) && !retried {
+                retried = true;
+                std::thread::sleep(RETRY_AFTER);
+                continue;
+            }
+            let body = response
+                .body_mut()
+                .with_config()
+                .limit(MAX_ANSWER_BYTES)
+                .read_to_vec()
+                .map_err(|error| format!("{url}: {error}"))?;
+            if !status.is_success() {
+                return Err(format!("{url}: HTTP {status}"));
+            }
+            return Ok(body);
+        }
+    }
+
+    /// Brings `view` up to date from every gateway (see [`Refresh`]).
+    pub fn refresh(&self, view: LogView) -> (LogView, RefreshReport) {
+        let mut refresh = Refresh::new(view, self.urls.len());
+        while let Some(fetch) = refresh.next_fetch() {
+            refresh.receive(self.get(&fetch));
+        }
+        refresh.finish()
+    }
+
+    /// Proves `entry` is at `index` in `view`'s latest tree, from the first gateway whose tiles
+    /// prove it; otherwise why each failed.
+    pub fn prove_inclusion(
+        &self,
+        view: &LogView,
+        entry: Vec<u8>,
+        index: u64,
+    ) -> Result<InclusionReport, ViewError> {
+        let mut prove = ProveInclusion::new(view, entry, index, self.urls.len())?;
+        while let Some(fetch) = prove.next_fetch() {
+            prove.receive(self.get(&fetch));
+        }
+        Ok(prove.finish())
+    }
+}
