@@ -17,12 +17,15 @@ const operations = {
   phrase: vault.recovery_phrase,
   publicKeys: vault.public_keys,
   seed: vault.seed_from_phrase,
+  refreshLedger: vault.refresh_ledger,
+  treeHead: vault.tree_head,
 };
 
 self.onmessage = async ({ data: { id, op, args } }) => {
   try {
     await ready;
-    const ok = operations[op](...args);
+    // Ledger operations are async (they fetch); the others return at once.
+    const ok = await operations[op](...args);
     self.postMessage({ id, ok });
   } catch (error) {
     self.postMessage({ id, error: typeof error === "string" ? error : `worker: ${error}` });

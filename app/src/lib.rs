@@ -4,6 +4,7 @@
 
 mod app;
 mod browser;
+pub mod ledger_client;
 mod pages;
 mod scanner;
 pub mod storage;

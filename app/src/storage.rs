@@ -17,6 +17,12 @@ pub const MASTER_SEED_KEY: &str = "vault/master-seed";
 pub const WALLET_STATE_KEY: &str = "wallet/state";
 /// Key of the idle-lock setting, in minutes, as decimal text.
 pub const IDLE_MINUTES_KEY: &str = "settings/idle-lock-minutes";
+/// The ledger's gateways (JSON list of URL, log key and witness policy).
+pub const LEDGER_GATEWAYS_KEY: &str = "settings/ledger-gateways";
+/// Followed by a log's verifier key: the last checkpoint of that log the wallet verified.
+pub const LEDGER_CHECKPOINT_PREFIX: &str = "ledger/checkpoint/";
+/// Followed by a log's verifier key: evidence of a fork of that log (JSON), once one is seen.
+pub const LEDGER_FORK_PREFIX: &str = "ledger/fork/";
 /// Prefix of records kept aside when they were replaced (damaged or not).
 pub const ARCHIVE_PREFIX: &str = "archive/";
 

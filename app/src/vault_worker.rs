@@ -183,7 +183,7 @@ pub async fn open(
 }
 
 /// A passphrase-strength estimate (zxcvbn).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Strength {
     /// 0 (very weak) to 4 (very strong).
     pub score: u8,
@@ -195,9 +195,25 @@ pub struct Strength {
 
 /// Estimates a passphrase's strength, in the worker.
 pub async fn strength(passphrase: &str) -> Result<Strength, WorkerError> {
-    let reply = call("strength", Array::of1(&passphrase.into())).await?;
-    let text = reply.as_string().ok_or_else(|| WorkerError::Worker("unexpected reply".into()))?;
-    serde_json::from_str(&text).map_err(|error| WorkerError::Worker(error.to_string()))
+    let reply = parse_reply(&text_reply(call("strength", Array::of1(&passphrase.into())).await?)?)?;
+    Ok(Strength {
+        score: field_number(&reply, "score")?.min(4) as u8,
+        warning: field_text(&reply, "warning").unwrap_or_default(),
+        suggestion: field_text(&reply, "suggestion").unwrap_or_default(),
+    })
+}
+
+/// A list of strings as a JS array of strings.
+fn string_array(items: &[String]) -> Array {
+    items.iter().map(|item| JsValue::from_str(item)).collect()
+}
+
+/// The strings of a JS array (non-strings skipped).
+fn strings(value: JsValue) -> Vec<String> {
+    value
+        .dyn_into::<Array>()
+        .map(|list| list.iter().filter_map(|item| item.as_string()).collect())
+        .unwrap_or_default()
 }
 
 /// Errors from consent operations are reasons in words, not worker failures.
@@ -249,7 +265,9 @@ pub struct GrantRequest<'a> {
 
 /// Signs a grant in the worker and renders its code.
 pub async fn sign_grant(request: GrantRequest<'_>) -> Result<SignedCode, WorkerError> {
-    let scopes = serde_json::to_string(request.scopes).map_err(|e| WorkerError::Worker(e.to_string()))?;
+    let scopes: String = js_sys::JSON::stringify(&string_array(request.scopes))
+        .map_err(|_| WorkerError::Worker("cannot encode the scopes".into()))?
+        .into();
     let args = Array::new();
     for value in [
         Uint8Array::from(&request.pairwise_secret[..]).into(),
@@ -364,7 +382,7 @@ pub async fn revoke_grant(
 }
 
 /// One check of a verdict report.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckReport {
     /// `format`, `signature`, `audience`, `not_before`, `expiry`, `ledger` or `revocation`.
     pub check: String,
@@ -374,15 +392,26 @@ pub struct CheckReport {
     pub detail: String,
 }
 
-/// A verdict report (see `wasm_core::consent::report`).
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+/// What a readable grant allows, for the verdict's summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantSummary {
+    /// SMART v2 scopes.
+    pub scopes: Vec<String>,
+    /// The purpose, in words.
+    pub purpose_words: String,
+    /// The log the grant names.
+    pub log_origin: String,
+}
+
+/// A verdict report (see `wasm_core::consent::report`), read field by field.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerdictReport {
     /// The offline checks pass.
     pub valid: bool,
     /// Every check.
     pub checks: Vec<CheckReport>,
     /// The claims, when readable.
-    pub grant: Option<serde_json::Value>,
+    pub grant: Option<GrantSummary>,
 }
 
 /// Verifies a consent code's text in the worker.
@@ -393,8 +422,23 @@ pub async fn verify_payload(
 ) -> Result<VerdictReport, WorkerError> {
     let audience = audience.map_or_else(|| Uint8Array::new_with_length(0), |key| Uint8Array::from(&key[..]));
     let args = Array::of3(&text.into(), &JsValue::from(now), &audience);
-    let reply = text_reply(call("verify", args).await?)?;
-    serde_json::from_str(&reply).map_err(|e| WorkerError::Worker(e.to_string()))
+    let reply = parse_reply(&text_reply(call("verify", args).await?)?)?;
+    let unexpected = || WorkerError::Worker("unexpected reply".into());
+    let checks: Array = field(&reply, "checks")?.dyn_into().map_err(|_| unexpected())?;
+    let checks = checks
+        .iter()
+        .map(|check| {
+            let text = |name| field_text(&check, name).ok_or_else(unexpected);
+            Ok(CheckReport { check: text("check")?, outcome: text("outcome")?, detail: text("detail")? })
+        })
+        .collect::<Result<_, WorkerError>>()?;
+    let grant = field(&reply, "grant")?;
+    let grant = (grant.is_object()).then(|| GrantSummary {
+        scopes: strings(field(&grant, "scopes").unwrap_or(JsValue::NULL)),
+        purpose_words: field_text(&grant, "purpose_words").unwrap_or_default(),
+        log_origin: field_text(&grant, "log_origin").unwrap_or_default(),
+    });
+    Ok(VerdictReport { valid: field(&reply, "valid")?.as_bool().ok_or_else(unexpected)?, checks, grant })
 }
 
 /// Renders text as an SVG QR code in the worker.
@@ -431,4 +475,119 @@ pub async fn seed_from_phrase(phrase: &str) -> Result<MasterSeed, WorkerError> {
     let seed: [u8; SEED_LEN] =
         bytes.as_slice().try_into().map_err(|_| WorkerError::Worker("unexpected reply".into()))?;
     Ok(MasterSeed::from_bytes(seed))
+}
+
+/// A gateway's part in a ledger refresh.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GatewayReport {
+    /// Its URL prefix.
+    pub url: String,
+    /// `verified`, `behind` or `failed`.
+    pub outcome: String,
+    /// What happened, in words.
+    pub detail: String,
+}
+
+/// The latest checkpoint the wallet verified for a log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedLog {
+    /// Entries in the tree.
+    pub size: u64,
+    /// The root hash, hex.
+    pub root: String,
+    /// The signed note, to keep.
+    pub note: String,
+    /// Names of the witnesses whose cosignatures verified.
+    pub witnesses: Vec<String>,
+    /// The newest witness timestamp (Unix seconds), if any witness cosigned.
+    pub newest_cosignature: Option<u64>,
+}
+
+/// What a ledger refresh found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerReport {
+    /// The log's origin.
+    pub origin: String,
+    /// The latest verified checkpoint, if any.
+    pub latest: Option<VerifiedLog>,
+    /// Each gateway asked, in order.
+    pub gateways: Vec<GatewayReport>,
+    /// Fork evidence (JSON) when two checkpoints of the log contradict each other.
+    pub fork: Option<String>,
+    /// Something the patient should know, e.g. that the stored checkpoint was discarded.
+    pub notice: Option<String>,
+    /// The gateway list used (JSON), to store as the settings.
+    pub settings: String,
+    /// The log's verifier key, as configured.
+    pub vkey: String,
+}
+
+/// The log verifier key of the first gateway in gateway settings (JSON), if any.
+pub fn settings_vkey(settings_json: &str) -> Option<String> {
+    let list: Array = js_sys::JSON::parse(settings_json).ok()?.dyn_into().ok()?;
+    field_text(&list.get(0), "vkey")
+}
+
+/// Brings the ledger view up to date in the worker, from the stored gateway settings (JSON;
+/// empty: the local gateway) and the last verified checkpoint (empty: none).
+pub async fn refresh_ledger(gateways_json: &str, saved_note: &str) -> Result<LedgerReport, WorkerError> {
+    let args = Array::of2(&gateways_json.into(), &saved_note.into());
+    let reply = parse_reply(&text_reply(call("refreshLedger", args).await.map_err(reason)?)?)?;
+    let unexpected = || WorkerError::Worker("unexpected reply".into());
+    let optional_text = |object: &JsValue, name| field(object, name).ok().and_then(|value| value.as_string());
+    let latest = field(&reply, "latest")?;
+    let latest = if latest.is_null() || latest.is_undefined() {
+        None
+    } else {
+        let witnesses: Array = field(&latest, "witnesses")?.dyn_into().map_err(|_| unexpected())?;
+        Some(VerifiedLog {
+            size: field_number(&latest, "size")?,
+            root: field_text(&latest, "root").ok_or_else(unexpected)?,
+            note: field_text(&latest, "note").ok_or_else(unexpected)?,
+            witnesses: witnesses.iter().filter_map(|witness| field_text(&witness, "name")).collect(),
+            newest_cosignature: field_number(&latest, "newest_cosignature").ok(),
+        })
+    };
+    let gateways: Array = field(&reply, "gateways")?.dyn_into().map_err(|_| unexpected())?;
+    let gateways = gateways
+        .iter()
+        .map(|gateway| {
+            Ok(GatewayReport {
+                url: field_text(&gateway, "url").ok_or_else(unexpected)?,
+                outcome: field_text(&gateway, "outcome").ok_or_else(unexpected)?,
+                detail: field_text(&gateway, "detail").ok_or_else(unexpected)?,
+            })
+        })
+        .collect::<Result<_, WorkerError>>()?;
+    let settings: String =
+        js_sys::JSON::stringify(&field(&reply, "settings")?).map_err(|_| unexpected())?.into();
+    Ok(LedgerReport {
+        vkey: settings_vkey(&settings).ok_or_else(unexpected)?,
+        origin: field_text(&reply, "origin").ok_or_else(unexpected)?,
+        latest,
+        gateways,
+        fork: optional_text(&reply, "fork"),
+        notice: optional_text(&reply, "notice"),
+        settings,
+    })
+}
+
+/// An RFC 6962 tree head, as the calculator shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeHeadReport {
+    /// Entries.
+    pub size: u64,
+    /// Root, hex.
+    pub hex: String,
+    /// Root, base64 (as in a checkpoint).
+    pub base64: String,
+}
+
+/// The tree head of `lines` (one entry per line; hexadecimal bytes if `hex_lines`), computed in
+/// the worker. The error is the reason in words.
+pub async fn tree_head(lines: &str, hex_lines: bool) -> Result<TreeHeadReport, WorkerError> {
+    let reply = call("treeHead", Array::of2(&lines.into(), &hex_lines.into())).await.map_err(reason)?;
+    let head = parse_reply(&text_reply(reply)?)?;
+    let text = |name| field_text(&head, name).ok_or_else(|| WorkerError::Worker("unexpected reply".into()));
+    Ok(TreeHeadReport { size: field_number(&head, "size")?, hex: text("hex")?, base64: text("base64")? })
 }

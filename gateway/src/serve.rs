@@ -23,9 +23,10 @@ use crate::ledger::{http, Ledger, LedgerError};
 use crate::witness::WitnessTarget;
 
 /// The page's Content-Security-Policy: our own scripts and wasm only, no inline script or
-/// style, no plugins, never framed.
+/// style, no plugins, never framed. Requests go to this origin or to the HTTPS ledger gateways
+/// the patient configures.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
-style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; manifest-src 'self'; \
+style-src 'self'; img-src 'self' data: blob:; connect-src 'self' https:; font-src 'self'; manifest-src 'self'; \
 worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Where and what to serve.

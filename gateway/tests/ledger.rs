@@ -154,6 +154,8 @@ fn adds_are_indexed_proved_and_served_as_tiles() {
     assert!(String::from_utf8_lossy(&app.body).contains("fixture"));
     assert!(app.head.contains("content-security-policy: default-src 'none'"), "{}", app.head);
     assert_eq!(get(&server.addr, "/healthz").body, b"ok\n");
+    // The key the app presets for its local gateway: the one the server printed.
+    assert_eq!(get(&server.addr, "/log-vkey").text().trim(), server.vkey);
 }
 
 #[test]

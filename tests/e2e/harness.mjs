@@ -22,14 +22,16 @@ const chromiumFlags = [
   "--disable-sync",
 ];
 
-/** Starts `assent serve` on 127.0.0.1:0 and resolves once it prints its URL. */
-export async function startGateway() {
+/** Starts `assent serve` and resolves once it prints its URL: on `listen` (default a free
+ *  loopback port), with the log key in `keyDir` (default a fresh one), and fresh data. */
+export async function startGateway({ listen = "127.0.0.1:0", keyDir } = {}) {
   const state = mkdtempSync(join(tmpdir(), "assent-e2e-"));
   const child = spawn(
     assentBin,
-    ["serve", "--data", join(state, "data"), "--key", join(state, "keys"), "--listen", "127.0.0.1:0", "--app", join(repoRoot, "dist")],
+    ["serve", "--data", join(state, "data"), "--key", keyDir ?? join(state, "keys"), "--listen", listen, "--app", join(repoRoot, "dist")],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
+  const exited = new Promise((resolveExit) => child.on("exit", resolveExit));
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr += chunk));
   const url = await new Promise((resolveUrl, reject) => {
@@ -49,6 +51,7 @@ export async function startGateway() {
     url,
     async stop() {
       child.kill("SIGTERM");
+      await exited;
       rmSync(state, { recursive: true, force: true });
     },
   };

@@ -195,6 +195,38 @@ pub fn seed_from_phrase(phrase: &str) -> Result<Vec<u8>, JsValue> {
         .map_err(|error| error_json(&error))
 }
 
+/// The RFC 6962 tree head of `lines`, one entry per line (hexadecimal bytes if `hex_lines`):
+/// `{"size": N, "hex": ROOT, "base64": ROOT}`. Errors are the reason in words.
+#[wasm_bindgen]
+pub fn tree_head(lines: &str, hex_lines: bool) -> Result<String, JsValue> {
+    use base64::Engine as _;
+    use wasm_core::tlog::merkle::{tree_head_of_lines, LineEncoding};
+    let encoding = if hex_lines { LineEncoding::Hex } else { LineEncoding::Text };
+    let head = tree_head_of_lines(lines, encoding).map_err(|error| JsValue::from_str(&error.to_string()))?;
+    let base64 = base64::engine::general_purpose::STANDARD.encode(head.root);
+    Ok(serde_json::json!({ "size": head.size, "hex": hex::encode(head.root), "base64": base64 }).to_string())
+}
+
+/// Brings the ledger view up to date. `gateways_json` is the configured gateway list (empty:
+/// the local gateway that served the app); `saved_note` the last verified checkpoint (empty:
+/// none). Returns the report as JSON, with the gateway list used as `settings`. Errors are the
+/// reason in words.
+#[wasm_bindgen]
+pub async fn refresh_ledger(gateways_json: String, saved_note: String) -> Result<String, JsValue> {
+    use assent_app::ledger_client;
+    let configured: Vec<ledger_client::GatewayConfig> = if gateways_json.trim().is_empty() {
+        Vec::new()
+    } else {
+        serde_json::from_str(&gateways_json)
+            .map_err(|_| JsValue::from_str("the stored gateway settings are damaged; enter them again"))?
+    };
+    let gateways = ledger_client::gateways_or_local(configured).await.map_err(|e| JsValue::from_str(&e))?;
+    let saved = (!saved_note.is_empty()).then_some(saved_note.as_str());
+    let mut report = ledger_client::refresh(&gateways, saved).await.map_err(|e| JsValue::from_str(&e))?;
+    report["settings"] = serde_json::json!(gateways);
+    Ok(report.to_string())
+}
+
 /// The zxcvbn estimate of a passphrase: `{"score":0-4,"warning":"…","suggestion":"…"}`.
 #[wasm_bindgen]
 pub fn passphrase_strength(passphrase: &str) -> String {

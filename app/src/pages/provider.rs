@@ -127,15 +127,11 @@ fn VerdictPanel(verdict: VerdictReport) -> impl IntoView {
         format!("Not valid: {reason}")
     };
     let summary = verdict.grant.as_ref().map(|grant| {
-        let scopes: Vec<&str> = grant["scopes"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|s| s.as_str()).collect())
-            .unwrap_or_default();
         format!(
             "Scopes granted: {}. Purpose: {}. Ledger: {}.",
-            scopes.join(", "),
-            grant["purpose_words"].as_str().unwrap_or_default(),
-            grant["log_origin"].as_str().unwrap_or_default()
+            grant.scopes.join(", "),
+            grant.purpose_words,
+            grant.log_origin
         )
     });
     view! {

@@ -1,5 +1,6 @@
-//! The ledger's HTTP API, on the app's origin: `POST /add`, `GET /checkpoint`, and the C2SP
-//! tlog-tiles paths `GET /tile/<L>/<N>[.p/<W>]` and `GET /tile/entries/<N>[.p/<W>]`.
+//! The ledger's HTTP API, on the app's origin: `POST /add`, `GET /checkpoint`, the C2SP
+//! tlog-tiles paths `GET /tile/<L>/<N>[.p/<W>]` and `GET /tile/entries/<N>[.p/<W>]`, and
+//! `GET /log-vkey` (the log's verifier key, for the app served beside it).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -86,6 +87,7 @@ pub fn witnessed_routes(ledger: Ledger, limiter: Option<RateLimiter>, cosigned: 
     Router::new()
         .route("/add", post(add).layer(DefaultBodyLimit::max(MAX_ENTRY_BYTES)))
         .route("/checkpoint", get(checkpoint))
+        .route("/log-vkey", get(verifier_key))
         .route("/tile/{*path}", get(tile))
         // Not tiles, but under the log's prefix: answer as the API does, not with the app.
         .route("/tile", get(no_tile))
@@ -181,6 +183,13 @@ async fn checkpoint(State(api): State<Api>) -> Response {
         None => api.ledger.head().note.clone(),
     };
     with_read_headers(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response(), NO_CACHE)
+}
+
+/// The log's verifier key, so the app this gateway serves can preset it as its local gateway.
+/// (A client that did not get the app from here should pin the key it was given instead.)
+async fn verifier_key(State(api): State<Api>) -> Response {
+    let body = format!("{}\n", api.ledger.verifier_key());
+    with_read_headers(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response(), NO_CACHE)
 }
 
 async fn no_tile() -> Response {

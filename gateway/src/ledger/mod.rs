@@ -84,6 +84,7 @@ pub enum LedgerError {
 #[derive(Clone)]
 pub struct Ledger {
     origin: Arc<str>,
+    verifier_key: Arc<str>,
     storage: Arc<dyn LogStorage>,
     head: Arc<RwLock<Arc<StoredHead>>>,
     requests: SyncSender<Request>,
@@ -128,13 +129,14 @@ impl Ledger {
         // Bounded: a flood of requests is refused with "busy" instead of filling memory.
         let (requests, queue) = std::sync::mpsc::sync_channel(config.max_batch.saturating_mul(4).max(1));
         let origin: Arc<str> = signer.name().into();
+        let verifier_key: Arc<str> = signer.verifier_key().into();
         let sequencer = Sequencer { storage: Arc::clone(&storage), signer, head: Arc::clone(&head), config };
         std::thread::Builder::new()
             .name("ledger-sequencer".into())
             .spawn(move || sequencer.run(queue))
             .map_err(LedgerError::Thread)?;
         let immutable = Arc::new(cache::ImmutableCache::new(IMMUTABLE_CACHE_BYTES));
-        Ok(Ledger { origin, storage, head, requests, immutable })
+        Ok(Ledger { origin, verifier_key, storage, head, requests, immutable })
     }
 
     /// Checks `entry` and adds it (or finds it, if already there); returns once it is durably
@@ -156,6 +158,11 @@ impl Ledger {
             Ok(Err(error)) => Err(LedgerError::Integration(error)),
             Err(_) => Err(LedgerError::Stopped),
         }
+    }
+
+    /// The log's verifier key (`name+hash+base64`), which clients pin.
+    pub fn verifier_key(&self) -> &str {
+        &self.verifier_key
     }
 
     /// The latest signed checkpoint.

@@ -1,0 +1,179 @@
+//! The wallet's ledger client. It runs in the vault worker, and every request the wallet makes
+//! to a gateway is here. It fetches checkpoints and tiles from the configured gateways, with a
+//! timeout per request, one retry for a busy gateway and failover to the next. It drives
+//! `wasm-core`'s `tlog::sync` machines (the ones `assent` runs on the command line), so the page
+//! only ever shows what was verified.
+
+use js_sys::{Reflect, Uint8Array};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_core::tlog::sync::{GatewayOutcome, Refresh, RefreshReport};
+use wasm_core::tlog::view::{LogTrust, LogView};
+
+/// How long one request may take before the next gateway is asked.
+pub const REQUEST_TIMEOUT_MS: u32 = 5_000;
+/// The path, on the app's own origin, of the local gateway's log verifier key.
+pub const LOCAL_VKEY_PATH: &str = "/log-vkey";
+
+/// One gateway of a log, as the patient configured it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatewayConfig {
+    /// The URL prefix its log paths are under, e.g. `https://ledger.example` (no trailing slash).
+    pub url: String,
+    /// The log's verifier key, `name+hash+base64`.
+    pub vkey: String,
+    /// A C2SP tlog-policy of witnesses every checkpoint must meet, if any.
+    #[serde(default)]
+    pub policy: Option<String>,
+}
+
+/// `GET url`: the body of a 2xx answer, or why there is none, in words.
+pub async fn get(url: &str) -> Result<Vec<u8>, String> {
+    let mut retried = false;
+    loop {
+        let (status, body) = request("GET", url, None).await?;
+        if (status == 429 || status == 503) && !retried {
+            retried = true;
+            sleep(250).await;
+            continue;
+        }
+        if !(200..300).contains(&status) {
+            return Err(format!("{url} answered HTTP {status}"));
+        }
+        return Ok(body);
+    }
+}
+
+/// One request with the timeout: the status and body.
+pub async fn request(method: &str, url: &str, body: Option<&[u8]>) -> Result<(u16, Vec<u8>), String> {
+    let scope: web_sys::WorkerGlobalScope =
+        js_sys::global().dyn_into().map_err(|_| "requests are made from the wallet's worker".to_owned())?;
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(REQUEST_TIMEOUT_MS)));
+    if let Some(body) = body {
+        init.set_body(&Uint8Array::from(body));
+    }
+    let unreachable = |error: JsValue| {
+        let timed_out = Reflect::get(&error, &"name".into())
+            .ok()
+            .and_then(|name| name.as_string())
+            .is_some_and(|name| name == "TimeoutError");
+        if timed_out {
+            format!("{url} did not answer within {} seconds", REQUEST_TIMEOUT_MS / 1000)
+        } else {
+            format!("{url} could not be reached (offline, or the address is wrong)")
+        }
+    };
+    let response: web_sys::Response = JsFuture::from(scope.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(unreachable)?
+        .unchecked_into();
+    let buffer = response.array_buffer().map_err(unreachable)?;
+    let bytes = JsFuture::from(buffer).await.map_err(unreachable)?;
+    Ok((response.status(), Uint8Array::new(&bytes).to_vec()))
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Ok(scope) = js_sys::global().dyn_into::<web_sys::WorkerGlobalScope>() {
+            let _ = scope.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// The gateways to use: `configured`, or else the local gateway that served this app (its key
+/// read from [`LOCAL_VKEY_PATH`] on the same origin, as trustworthy as the app's own code).
+pub async fn gateways_or_local(configured: Vec<GatewayConfig>) -> Result<Vec<GatewayConfig>, String> {
+    if !configured.is_empty() {
+        return Ok(configured);
+    }
+    let scope: web_sys::WorkerGlobalScope =
+        js_sys::global().dyn_into().map_err(|_| "requests are made from the wallet's worker".to_owned())?;
+    let origin = scope.location().origin();
+    let vkey = get(&format!("{origin}{LOCAL_VKEY_PATH}")).await?;
+    let vkey = String::from_utf8(vkey).map_err(|_| "the local gateway's log key is not text".to_owned())?;
+    Ok(vec![GatewayConfig { url: origin, vkey: vkey.trim().to_owned(), policy: None }])
+}
+
+/// Brings the view of the log the `gateways` serve up to date, from `saved_note` (the last
+/// checkpoint verified, if any). All gateways must be of one log (one key).
+pub async fn refresh(
+    gateways: &[GatewayConfig],
+    saved_note: Option<&str>,
+) -> Result<serde_json::Value, String> {
+    let first = gateways.first().ok_or("no gateway is configured: add one in the ledger settings")?;
+    if gateways.iter().any(|gateway| gateway.vkey != first.vkey || gateway.policy != first.policy) {
+        return Err("these gateways are for different logs: give each log its own list".to_owned());
+    }
+    let trust = LogTrust::new(&first.vkey, first.policy.as_deref()).map_err(|error| error.to_string())?;
+    let mut notice = None;
+    let view = match saved_note {
+        Some(note) => LogView::restore(trust.clone(), note).unwrap_or_else(|error| {
+            notice = Some(format!(
+                "the stored checkpoint did not verify ({error}); starting again from the gateways"
+            ));
+            LogView::new(trust)
+        }),
+        None => LogView::new(trust),
+    };
+    let mut machine = Refresh::new(view, gateways.len());
+    while let Some(fetch) = machine.next_fetch() {
+        let url = gateways.get(fetch.gateway).map(|gateway| format!("{}/{}", gateway.url, fetch.path));
+        let answer = match url {
+            Some(url) => get(&url).await,
+            None => Err("no such gateway".to_owned()),
+        };
+        machine.receive(answer);
+    }
+    let (view, report) = machine.finish();
+    Ok(report_json(gateways, &view, &report, notice))
+}
+
+fn report_json(
+    gateways: &[GatewayConfig],
+    view: &LogView,
+    report: &RefreshReport,
+    notice: Option<String>,
+) -> serde_json::Value {
+    let outcomes: Vec<serde_json::Value> = report
+        .gateways
+        .iter()
+        .map(|(index, outcome)| {
+            let (kind, detail) = match outcome {
+                GatewayOutcome::First { size } => {
+                    ("verified", format!("first checkpoint seen: {size} entries"))
+                }
+                GatewayOutcome::Current { size } => ("verified", format!("up to date: {size} entries")),
+                GatewayOutcome::Advanced { from, to } => {
+                    ("verified", format!("grew from {from} to {to} entries, consistency proven"))
+                }
+                GatewayOutcome::Behind { verified, offered } => (
+                    "behind",
+                    format!("serves {offered} entries, older than the {verified} already verified: stale"),
+                ),
+                GatewayOutcome::Failed { reason } => ("failed", reason.clone()),
+            };
+            let url = gateways.get(*index).map(|gateway| gateway.url.clone()).unwrap_or_default();
+            serde_json::json!({ "url": url, "outcome": kind, "detail": detail })
+        })
+        .collect();
+    let latest = view.latest().map(|latest| {
+        serde_json::json!({
+            "size": latest.size(),
+            "root": hex::encode(latest.root()),
+            "note": latest.note(),
+            "witnesses": latest.witnesses(),
+            "newest_cosignature": latest.newest_cosignature(),
+        })
+    });
+    serde_json::json!({
+        "origin": view.trust().origin(),
+        "latest": latest,
+        "gateways": outcomes,
+        "fork": report.fork.as_ref().map(|evidence| evidence.to_json()),
+        "notice": notice,
+    })
+}

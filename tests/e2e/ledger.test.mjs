@@ -1,0 +1,70 @@
+// The ledger page end to end in Chromium: the wallet verifies the local gateway's log (its key
+// preset from the gateway that served the app), keeps the verified checkpoint in IndexedDB, and
+// when a gateway with the same log key later serves a different history on the same origin, the
+// wallet refuses it and shows the fork banner with evidence to download.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { assentCli, gotoApp, nav, openPage, screenshot, startGateway } from "./harness.mjs";
+
+/** Appends `count` freshly signed entries through `assent bench-append`. */
+function append(url, count) {
+  assentCli(["bench-append", "--url", url, "--count", String(count), "--concurrency", "1"], "");
+}
+
+test("the ledger page verifies the log, and a forked view raises the banner with its evidence", async () => {
+  const keyDir = mkdtempSync(join(tmpdir(), "assent-e2e-keys-"));
+  let gateway = await startGateway({ keyDir });
+  const { browser, page, problems } = await openPage(gateway.url);
+  try {
+    append(gateway.url, 3);
+    await gotoApp(page, gateway.url, problems);
+    await nav(page, "Ledger");
+    await page.getByTestId("ledger-size").filter({ hasText: /^3$/ }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId("ledger-origin").textContent(), "assent.local/log");
+    assert.equal(await page.getByTestId("gateway-row").getAttribute("data-outcome"), "verified");
+    assert.equal(await page.getByTestId("fork-banner").count(), 0);
+    // The preset gateway is stored as the setting, with the key the gateway printed.
+    const settings = await page.locator("#gateway-lines").inputValue();
+    assert.ok(settings.startsWith(`${new URL(gateway.url).origin} assent.local/log+`), settings);
+
+    // The log grows honestly: the wallet follows it with a consistency proof.
+    append(gateway.url, 2);
+    await page.getByTestId("ledger-refresh").click();
+    await page.getByTestId("ledger-size").filter({ hasText: /^5$/ }).waitFor({ timeout: 30_000 });
+    assert.match(await page.getByTestId("gateway-row").textContent(), /grew from 3 to 5 entries, consistency proven/);
+    await screenshot(page, "ledger-verified");
+
+    // Same origin, same log key, another history: a fork.
+    const port = new URL(gateway.url).port;
+    await gateway.stop();
+    gateway = await startGateway({ keyDir, listen: `127.0.0.1:${port}` });
+    append(gateway.url, 9);
+    await page.getByTestId("ledger-refresh").click();
+    const banner = page.getByTestId("fork-banner");
+    await banner.waitFor({ timeout: 30_000 });
+    assert.match(await banner.textContent(), /This log has forked/);
+    assert.equal(await page.getByTestId("ledger-size").textContent(), "5", "the forked tree is not accepted");
+    assert.match(await page.getByTestId("gateway-row").textContent(), /the log has forked/);
+    await screenshot(page, "ledger-fork");
+
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("fork-evidence").click()]);
+    const evidence = JSON.parse(readFileSync(await download.path(), "utf8"));
+    assert.equal(evidence.kind, "assent/fork-evidence/v1");
+    assert.equal(evidence.origin, "assent.local/log");
+    assert.match(evidence.first_note, /^assent\.local\/log\n5\n/);
+    assert.match(evidence.second_note, /^assent\.local\/log\n9\n/);
+    assert.ok(evidence.consistency_proof.length > 0);
+
+    // The evidence is kept: a reload still shows the banner.
+    await page.reload();
+    await page.getByTestId("fork-banner").waitFor({ timeout: 30_000 });
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    await gateway.stop();
+    rmSync(keyDir, { recursive: true, force: true });
+  }
+});
