@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use wasm_core::tlog::sync::{Fetch, InclusionReport, ProveInclusion, Refresh, RefreshReport};
+use wasm_core::tlog::sync::{
+    Fetch, InclusionReport, ProveInclusion, Refresh, RefreshReport, Submit, SubmitReport,
+};
 use wasm_core::tlog::view::{LogView, ViewError};
 
 /// The largest answer read: a full entry bundle of maximal entries is about 1 MiB.
@@ -35,13 +37,18 @@ impl Gateways {
         &self.urls
     }
 
-    /// `GET` one path from one gateway: the body, or why there is none, in words.
+    /// `GET` one path from one gateway (or `POST` the fetch's body): the body of a 2xx answer, or
+    /// why there is none, in words (for a refused entry, the gateway's own message).
     pub fn get(&self, fetch: &Fetch) -> Result<Vec<u8>, String> {
         let base = self.urls.get(fetch.gateway).ok_or("no such gateway")?;
         let url = format!("{base}/{}", fetch.path);
         let mut retried = false;
         loop {
-            let mut response = self.agent.get(&url).call().map_err(|error| match error {
+            let sent = match &fetch.body {
+                Some(body) => self.agent.post(&url).send(&body[..]),
+                None => self.agent.get(&url).call(),
+            };
+            let mut response = sent.map_err(|error| match error {
                 ureq::Error::Timeout(_) => format!("{url}: no answer in time"),
                 other => format!("{url}: {other}"),
             })?;
@@ -58,7 +65,13 @@ impl Gateways {
                 .read_to_vec()
                 .map_err(|error| format!("{url}: {error}"))?;
             if !status.is_success() {
-                return Err(format!("{url}: HTTP {status}"));
+                let message = serde_json::from_slice::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|json| json["error"].as_str().map(str::to_owned));
+                return Err(match message {
+                    Some(message) => format!("{url}: HTTP {status}: {message}"),
+                    None => format!("{url}: HTTP {status}"),
+                });
             }
             return Ok(body);
         }
@@ -71,6 +84,15 @@ impl Gateways {
             refresh.receive(self.get(&fetch));
         }
         refresh.finish()
+    }
+
+    /// Submits `entry` to the first gateway that takes it and proves the answer (see [`Submit`]).
+    pub fn submit(&self, view: LogView, entry: Vec<u8>) -> (LogView, SubmitReport) {
+        let mut submit = Submit::new(view, entry, self.urls.len());
+        while let Some(fetch) = submit.next_fetch() {
+            submit.receive(self.get(&fetch));
+        }
+        submit.finish()
     }
 
     /// Proves `entry` is at `index` in `view`'s latest tree, from the first gateway whose tiles

@@ -14,6 +14,7 @@ use assent_gateway::ledger_client::Gateways;
 use ed25519_dalek::SigningKey;
 use support::{entries, get, request, serve, ORIGIN};
 use wasm_core::hash::Digest256;
+use wasm_core::tlog::bundle::ProofBundle;
 use wasm_core::tlog::checkpoint::Checkpoint;
 use wasm_core::tlog::merkle::leaf_hash;
 use wasm_core::tlog::note::{CosignatureSigner, NoteSigner};
@@ -49,6 +50,8 @@ enum Lie {
     TilesBeyondCheckpoint,
     /// Answers only after this long.
     Slow(Duration),
+    /// Passes submissions through but flips a bit of the inclusion proof in the answer.
+    WrongProofInAnswer,
 }
 
 /// A log held in memory: a forked copy signed with the real log key.
@@ -103,19 +106,50 @@ fn answer(stream: TcpStream, lie: &Lie, upstream: &str) {
     if reader.read_line(&mut request_line).is_err() {
         return;
     }
+    let mut length = 0;
     loop {
         let mut header = String::new();
         match reader.read_line(&mut header) {
             Ok(0) | Err(_) => return,
             Ok(_) if header == "\r\n" => break,
-            Ok(_) => {}
+            Ok(_) => {
+                if let Some((name, value)) = header.split_once(':') {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                }
+            }
         }
     }
+    let mut request_body = vec![0; length];
+    if std::io::Read::read_exact(&mut reader, &mut request_body).is_err() {
+        return;
+    }
     let path = request_line.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/').to_owned();
-    let (status, body) = lie_about(lie, upstream, &path);
+    let (status, body) = if request_line.starts_with("POST") {
+        submit_through(lie, upstream, &path, &request_body)
+    } else {
+        lie_about(lie, upstream, &path)
+    };
     let head = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
     let mut stream = &stream;
     let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&body));
+}
+
+/// A submission, passed to the real gateway, its answer altered as `lie` says.
+fn submit_through(lie: &Lie, upstream: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    let response = request(upstream, "POST", &format!("/{path}"), body).expect("POST upstream");
+    if !matches!(lie, Lie::WrongProofInAnswer) || response.status != 200 {
+        return (response.status, response.body);
+    }
+    let mut answer = response.json();
+    let mut bundle =
+        ProofBundle::parse(answer["proof_bundle"].as_str().expect("bundle")).expect("bundle parses");
+    if let Some(first) = bundle.proof.first_mut() {
+        first[0] ^= 1;
+    }
+    answer["proof_bundle"] = bundle.to_text().into();
+    (200, answer.to_string().into_bytes())
 }
 
 fn lie_about(lie: &Lie, upstream: &str, path: &str) -> (u16, Vec<u8>) {
@@ -303,8 +337,28 @@ fn every_lie_is_caught_and_an_honest_gateway_takes_over() {
     failed(&report.gateways[0].1, "no answer in time");
     assert_eq!(report.gateways[1], (1, GatewayOutcome::First { size: 300 }));
 
+    // Submission: an answer whose proof does not lead to its checkpoint is refused, and the
+    // honest gateway's answer is proven; the view moves to its checkpoint.
+    let more = entries(3, 2);
+    let proof_liar = hostile(Lie::WrongProofInAnswer, &server.addr);
+    let gateways = Gateways::new(vec![proof_liar, honest.clone()], TIMEOUT);
+    let (view, report) = gateways.submit(at_200.clone(), more[0].clone());
+    assert_eq!(
+        report.submitted.map(|submitted| (submitted.index, submitted.checkpoint_size)),
+        Some((300, 301))
+    );
+    assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
+    assert!(report.failures[0].1.contains("not proven to be in the log"), "{:?}", report.failures);
+    assert_eq!(view.latest().map(|latest| latest.size()), Some(301));
+    // The same entry again keeps its index; a refused entry names the gateway's reason.
+    let (_, again) = gateways.submit(view.clone(), more[0].clone());
+    assert_eq!(again.submitted.map(|submitted| submitted.index), Some(300));
+    let (_, refused) = Gateways::new(vec![honest.clone()], TIMEOUT).submit(view, b"not an entry".to_vec());
+    assert_eq!(refused.submitted, None);
+    assert!(refused.failures[0].1.contains("HTTP 400"), "{:?}", refused.failures);
+
     // And the pass-through server, as a control: the harness itself tells the truth.
     let relay = hostile(Lie::Nothing, &server.addr);
     let (_, report) = refresh(&trust, Some(at_200), &[&relay]);
-    assert_eq!(report.gateways, vec![(0, GatewayOutcome::Advanced { from: 200, to: 300 })]);
+    assert_eq!(report.gateways, vec![(0, GatewayOutcome::Advanced { from: 200, to: 301 })]);
 }

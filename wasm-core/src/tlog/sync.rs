@@ -10,20 +10,28 @@
 //!   that disagree are caught; a fork stops everything and keeps the evidence.
 //! - [`ProveInclusion`] proves one entry is in the view's latest tree from the tiles of the
 //!   first gateway that serves good ones.
+//! - [`Submit`] posts an entry and proves the answer: its checkpoint extends the view, and its
+//!   inclusion proof leads there.
 
+use crate::tlog::bundle::ProofBundle;
 use crate::tlog::tiles::{TileId, TileSet};
-use crate::tlog::view::{Advance, ForkEvidence, Included, LogView, ViewError};
+use crate::tlog::view::{Advance, ForkEvidence, Included, LogView, VerifiedCheckpoint, ViewError};
 
 /// The path of a log's checkpoint, relative to a gateway's URL prefix.
 pub const CHECKPOINT_PATH: &str = "checkpoint";
 
-/// One request to make: `GET <gateway's URL prefix>/<path>`.
+/// The path, relative to a gateway's URL prefix, that log entries are submitted to.
+pub const ADD_PATH: &str = "add";
+
+/// One request to make: `GET <gateway's URL prefix>/<path>`, or a `POST` of `body`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fetch {
     /// The gateway's position in the caller's list.
     pub gateway: usize,
     /// The path under the gateway's prefix, e.g. `checkpoint` or `tile/0/000.p/5`.
     pub path: String,
+    /// For a `POST`, the body; `None` for a `GET`.
+    pub body: Option<Vec<u8>>,
 }
 
 /// What became of one gateway during a [`Refresh`].
@@ -86,7 +94,7 @@ impl RefreshReport {
 #[derive(Debug)]
 enum RefreshState {
     Checkpoint,
-    Tiles { offered: crate::tlog::view::VerifiedCheckpoint, wanted: Vec<TileId>, fetched: TileSet },
+    Tiles { offered: VerifiedCheckpoint, wanted: Vec<TileId>, fetched: TileSet },
     Done,
 }
 
@@ -120,7 +128,7 @@ impl Refresh {
             RefreshState::Tiles { wanted, fetched, .. } => wanted.get(fetched.len())?.path(),
             RefreshState::Done => return None,
         };
-        Some(Fetch { gateway: self.gateway, path })
+        Some(Fetch { gateway: self.gateway, path, body: None })
     }
 
     /// Hands in the answer to the last [`Refresh::next_fetch`]: the body, or why there is none
@@ -264,7 +272,7 @@ impl ProveInclusion {
             return None;
         }
         let tile = self.wanted.get(self.fetched.len())?;
-        Some(Fetch { gateway: self.gateway, path: tile.path() })
+        Some(Fetch { gateway: self.gateway, path: tile.path(), body: None })
     }
 
     /// Hands in the answer to the last [`ProveInclusion::next_fetch`].
@@ -294,6 +302,218 @@ impl ProveInclusion {
     pub fn finish(self) -> InclusionReport {
         InclusionReport { included: self.included, failures: self.failures }
     }
+}
+
+/// An entry submitted, and proven to be in the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Submitted {
+    /// The entry's index.
+    pub index: u64,
+    /// The size of the verified checkpoint its inclusion was proven in.
+    pub checkpoint_size: u64,
+}
+
+/// The end of a [`Submit`].
+#[derive(Clone, Debug)]
+pub struct SubmitReport {
+    /// The entry's place, once a gateway took it and its inclusion was proven.
+    pub submitted: Option<Submitted>,
+    /// Each gateway that failed, and why, in words for a person.
+    pub failures: Vec<(usize, String)>,
+    /// Set when the gateway's checkpoint contradicts the view: the submission stopped there.
+    pub fork: Option<Box<ForkEvidence>>,
+}
+
+#[derive(Debug)]
+enum SubmitState {
+    Post,
+    /// Extending the view to the checkpoint of the gateway's answer, then checking its proof.
+    Extend {
+        offered: VerifiedCheckpoint,
+        wanted: Vec<TileId>,
+        fetched: TileSet,
+        index: u64,
+        proof: Vec<crate::hash::Digest256>,
+    },
+    /// The answer's checkpoint is older than the view: proving inclusion from tiles instead.
+    Prove {
+        index: u64,
+        wanted: Vec<TileId>,
+        fetched: TileSet,
+    },
+    Done,
+}
+
+/// Submits one entry to the first gateway that takes it (`POST add`), and proves the answer:
+/// the checkpoint it came with must verify and extend the view (by a consistency proof from that
+/// gateway's tiles), and the inclusion proof must lead to it. A gateway whose answer does not
+/// prove out is treated as failed and the next one is tried (the log keeps one copy of an entry,
+/// so submitting it again is harmless).
+#[derive(Debug)]
+pub struct Submit {
+    view: LogView,
+    entry: Vec<u8>,
+    gateway_count: usize,
+    gateway: usize,
+    state: SubmitState,
+    report: SubmitReport,
+}
+
+impl Submit {
+    /// Starts submitting `entry` (a log entry's bytes) through `gateway_count` gateways.
+    pub fn new(view: LogView, entry: Vec<u8>, gateway_count: usize) -> Submit {
+        let state = if gateway_count == 0 { SubmitState::Done } else { SubmitState::Post };
+        Submit {
+            view,
+            entry,
+            gateway_count,
+            gateway: 0,
+            state,
+            report: SubmitReport { submitted: None, failures: Vec::new(), fork: None },
+        }
+    }
+
+    /// The next request to make, or `None` when done.
+    pub fn next_fetch(&self) -> Option<Fetch> {
+        let (path, body) = match &self.state {
+            SubmitState::Post => (ADD_PATH.to_owned(), Some(self.entry.clone())),
+            SubmitState::Extend { wanted, fetched, .. } | SubmitState::Prove { wanted, fetched, .. } => {
+                (wanted.get(fetched.len())?.path(), None)
+            }
+            SubmitState::Done => return None,
+        };
+        Some(Fetch { gateway: self.gateway, path, body })
+    }
+
+    /// Hands in the answer to the last [`Submit::next_fetch`]: the body of a 2xx answer, or why
+    /// there is none (for a refused entry, the gateway's message), in words.
+    pub fn receive(&mut self, answer: Result<Vec<u8>, String>) {
+        let state = std::mem::replace(&mut self.state, SubmitState::Done);
+        let body = match answer {
+            Ok(body) => body,
+            Err(reason) => return self.next_gateway(reason),
+        };
+        match state {
+            SubmitState::Post => match self.read_answer(&body) {
+                Ok(state) => {
+                    self.state = state;
+                    self.try_finish();
+                }
+                Err(error) => self.refused(error),
+            },
+            SubmitState::Extend { offered, wanted, mut fetched, index, proof } => {
+                if let Some(error) = insert_next(&mut fetched, &wanted, body) {
+                    return self.refused(error);
+                }
+                self.state = SubmitState::Extend { offered, wanted, fetched, index, proof };
+                self.try_finish();
+            }
+            SubmitState::Prove { index, wanted, mut fetched } => {
+                if let Some(error) = insert_next(&mut fetched, &wanted, body) {
+                    return self.refused(error);
+                }
+                self.state = SubmitState::Prove { index, wanted, fetched };
+                self.try_finish();
+            }
+            SubmitState::Done => {}
+        }
+    }
+
+    /// Reads a `POST add` answer: `{"index": N, "proof_bundle": "…"}` (other fields ignored).
+    fn read_answer(&self, body: &[u8]) -> Result<SubmitState, ViewError> {
+        let bad = |what: &str| ViewError::BadAnswer(what.to_owned());
+        let answer: serde_json::Value =
+            serde_json::from_slice(body).map_err(|_| bad("the answer to the submission is not JSON"))?;
+        let index = answer["index"].as_u64().ok_or_else(|| bad("the answer has no entry index"))?;
+        let bundle = answer["proof_bundle"].as_str().ok_or_else(|| bad("the answer has no proof bundle"))?;
+        let bundle = ProofBundle::parse(bundle).map_err(|error| ViewError::BadAnswer(error.to_string()))?;
+        if bundle.index != index {
+            return Err(bad("the proof bundle is for another index than the answer gives"));
+        }
+        let offered = self.view.trust().open(bundle.checkpoint_note.as_bytes())?;
+        match self.view.tiles_to_extend(&offered) {
+            Ok(wanted) => Ok(SubmitState::Extend {
+                offered,
+                wanted,
+                fetched: TileSet::new(),
+                index,
+                proof: bundle.proof,
+            }),
+            // An older checkpoint than the view (another gateway is ahead): prove the entry in
+            // the view's tree from this gateway's tiles instead.
+            Err(ViewError::Rollback { .. }) => Ok(SubmitState::Prove {
+                index,
+                wanted: self.view.tiles_for_inclusion(index)?,
+                fetched: TileSet::new(),
+            }),
+            Err(error) => Err(error),
+        }
+    }
+
+    fn try_finish(&mut self) {
+        let ready = match &self.state {
+            SubmitState::Extend { wanted, fetched, .. } | SubmitState::Prove { wanted, fetched, .. } => {
+                fetched.len() == wanted.len()
+            }
+            _ => false,
+        };
+        if !ready {
+            return;
+        }
+        let result = match std::mem::replace(&mut self.state, SubmitState::Done) {
+            SubmitState::Extend { offered, fetched, index, proof, .. } => {
+                let size = offered.size();
+                // The view moves only if the proof holds too: a bad proof leaves it as it was.
+                let mut extended = self.view.clone();
+                extended.advance(offered, &fetched).and_then(|_| {
+                    let included = extended.verify_inclusion_proof(&self.entry, index, size, &proof)?;
+                    self.view = extended;
+                    Ok(included)
+                })
+            }
+            SubmitState::Prove { index, fetched, .. } => {
+                self.view.verify_inclusion(&self.entry, index, &fetched)
+            }
+            other => {
+                self.state = other;
+                return;
+            }
+        };
+        match result {
+            Ok(included) => {
+                self.report.submitted =
+                    Some(Submitted { index: included.index, checkpoint_size: included.checkpoint_size });
+            }
+            Err(error) => self.refused(error),
+        }
+    }
+
+    fn refused(&mut self, error: ViewError) {
+        if let ViewError::Fork(evidence) = error {
+            self.report.failures.push((self.gateway, ViewError::Fork(evidence.clone()).to_string()));
+            self.report.fork = Some(evidence);
+            self.state = SubmitState::Done;
+        } else {
+            self.next_gateway(error.to_string());
+        }
+    }
+
+    fn next_gateway(&mut self, reason: String) {
+        self.report.failures.push((self.gateway, reason));
+        self.gateway += 1;
+        self.state = if self.gateway < self.gateway_count { SubmitState::Post } else { SubmitState::Done };
+    }
+
+    /// The view (moved on to the answer's checkpoint when it was proven), and the result.
+    pub fn finish(self) -> (LogView, SubmitReport) {
+        (self.view, self.report)
+    }
+}
+
+/// Adds the answer for the next wanted tile; the error if it is not that tile's exact width.
+fn insert_next(fetched: &mut TileSet, wanted: &[TileId], body: Vec<u8>) -> Option<ViewError> {
+    let tile = *wanted.get(fetched.len())?;
+    fetched.insert(tile, body).err().map(ViewError::BadTiles)
 }
 
 #[cfg(test)]

@@ -79,6 +79,9 @@ pub enum ViewError {
         /// The verified size.
         verified: u64,
     },
+    /// A gateway's answer to a submission is malformed.
+    #[error("the gateway's answer to the submission is not usable: {0}; try another gateway")]
+    BadAnswer(String),
     /// Fork evidence could not be read.
     #[error("the fork evidence is malformed: {0}")]
     Evidence(String),
