@@ -6,6 +6,7 @@ const ready = init({ module_or_path: "/assent-vault-worker_bg.wasm" });
 const operations = {
   seal: vault.seal_record,
   open: vault.open_record,
+  inspect: vault.inspect_record,
   openState: vault.open_wallet_state,
   addGrant: vault.add_grant_to_state,
   revokeGrant: vault.revoke_grant_in_state,
@@ -19,6 +20,8 @@ const operations = {
   seed: vault.seed_from_phrase,
   refreshLedger: vault.refresh_ledger,
   treeHead: vault.tree_head,
+  publishGrant: vault.publish_grant,
+  settingsFromForm: vault.settings_from_form,
 };
 
 self.onmessage = async ({ data: { id, op, args } }) => {

@@ -8,7 +8,7 @@ use js_sys::{Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use wasm_core::tlog::sync::{GatewayOutcome, Refresh, RefreshReport};
+use wasm_core::tlog::sync::{Fetch, GatewayOutcome, Refresh, RefreshReport, Submit, SubmitReport};
 use wasm_core::tlog::view::{LogTrust, LogView};
 
 /// How long one request may take before the next gateway is asked.
@@ -98,38 +98,71 @@ pub async fn gateways_or_local(configured: Vec<GatewayConfig>) -> Result<Vec<Gat
     Ok(vec![GatewayConfig { url: origin, vkey: vkey.trim().to_owned(), policy: None }])
 }
 
-/// Brings the view of the log the `gateways` serve up to date, from `saved_note` (the last
-/// checkpoint verified, if any). All gateways must be of one log (one key).
-pub async fn refresh(
+/// The view of the log the `gateways` serve (all must be of one log: one key, one policy),
+/// from `saved_note`, the last checkpoint verified, if it still verifies; and a notice if it
+/// did not.
+pub fn view_of(
     gateways: &[GatewayConfig],
     saved_note: Option<&str>,
-) -> Result<serde_json::Value, String> {
+) -> Result<(LogView, Option<String>), String> {
     let first = gateways.first().ok_or("no gateway is configured: add one in the ledger settings")?;
     if gateways.iter().any(|gateway| gateway.vkey != first.vkey || gateway.policy != first.policy) {
         return Err("these gateways are for different logs: give each log its own list".to_owned());
     }
     let trust = LogTrust::new(&first.vkey, first.policy.as_deref()).map_err(|error| error.to_string())?;
-    let mut notice = None;
-    let view = match saved_note {
-        Some(note) => LogView::restore(trust.clone(), note).unwrap_or_else(|error| {
-            notice = Some(format!(
-                "the stored checkpoint did not verify ({error}); starting again from the gateways"
-            ));
-            LogView::new(trust)
-        }),
-        None => LogView::new(trust),
-    };
+    Ok(match saved_note {
+        Some(note) => match LogView::restore(trust.clone(), note) {
+            Ok(view) => (view, None),
+            Err(error) => (
+                LogView::new(trust),
+                Some(format!(
+                    "the stored checkpoint did not verify ({error}); starting again from the gateways"
+                )),
+            ),
+        },
+        None => (LogView::new(trust), None),
+    })
+}
+
+/// One request of a machine, to the gateway it names.
+async fn answer(gateways: &[GatewayConfig], fetch: &Fetch) -> Result<Vec<u8>, String> {
+    let base = &gateways.get(fetch.gateway).ok_or("no such gateway")?.url;
+    let url = format!("{base}/{}", fetch.path);
+    let Some(body) = &fetch.body else { return get(&url).await };
+    let (status, reply) = request("POST", &url, Some(body)).await?;
+    if (200..300).contains(&status) {
+        return Ok(reply);
+    }
+    // The gateway's reason, when it gives one as {"error": "..."}.
+    let reason = serde_json::from_slice::<serde_json::Value>(&reply)
+        .ok()
+        .and_then(|json| json["error"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| format!("HTTP {status}"));
+    Err(format!("{url} refused the entry: {reason}"))
+}
+
+/// Brings the view of the log the `gateways` serve up to date, from `saved_note` (the last
+/// checkpoint verified, if any).
+pub async fn refresh(
+    gateways: &[GatewayConfig],
+    saved_note: Option<&str>,
+) -> Result<serde_json::Value, String> {
+    let (view, notice) = view_of(gateways, saved_note)?;
     let mut machine = Refresh::new(view, gateways.len());
     while let Some(fetch) = machine.next_fetch() {
-        let url = gateways.get(fetch.gateway).map(|gateway| format!("{}/{}", gateway.url, fetch.path));
-        let answer = match url {
-            Some(url) => get(&url).await,
-            None => Err("no such gateway".to_owned()),
-        };
-        machine.receive(answer);
+        machine.receive(answer(gateways, &fetch).await);
     }
     let (view, report) = machine.finish();
     Ok(report_json(gateways, &view, &report, notice))
+}
+
+/// Submits `entry` through the `gateways` and proves its inclusion (see [`Submit`]).
+pub async fn submit(gateways: &[GatewayConfig], view: LogView, entry: Vec<u8>) -> (LogView, SubmitReport) {
+    let mut machine = Submit::new(view, entry, gateways.len());
+    while let Some(fetch) = machine.next_fetch() {
+        machine.receive(answer(gateways, &fetch).await);
+    }
+    machine.finish()
 }
 
 fn report_json(
@@ -176,4 +209,41 @@ fn report_json(
         "fork": report.fork.as_ref().map(|evidence| evidence.to_json()),
         "notice": notice,
     })
+}
+
+/// Gateway settings from the settings form: one gateway per line (`URL LOG-KEY`), and one
+/// witness policy (empty: none) for the log. Every key and the policy must parse.
+pub fn settings_from_form(lines: &str, policy: &str) -> Result<Vec<GatewayConfig>, String> {
+    let policy = (!policy.trim().is_empty()).then(|| policy.to_owned());
+    let mut gateways = Vec::new();
+    for (number, line) in lines.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+        let line_number = number + 1;
+        let mut parts = line.split_whitespace();
+        let (Some(url), Some(vkey), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(format!(
+                "line {line_number} should be a gateway's URL, a space, and the log's key (name+hash+base64)"
+            ));
+        };
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(format!("line {line_number}: the URL should start with https://"));
+        }
+        LogTrust::new(vkey, policy.as_deref()).map_err(|error| format!("line {line_number}: {error}"))?;
+        gateways.push(GatewayConfig {
+            url: url.trim_end_matches('/').to_owned(),
+            vkey: vkey.to_owned(),
+            policy: policy.clone(),
+        });
+    }
+    if gateways.is_empty() {
+        return Err("add at least one gateway".to_owned());
+    }
+    Ok(gateways)
+}
+
+/// The settings form's text for `gateways`: the gateway lines and the policy.
+pub fn settings_form(gateways: &[GatewayConfig]) -> (String, String) {
+    let lines: Vec<String> =
+        gateways.iter().map(|gateway| format!("{} {}", gateway.url, gateway.vkey)).collect();
+    let policy = gateways.first().and_then(|gateway| gateway.policy.clone()).unwrap_or_default();
+    (lines.join("\n"), policy)
 }

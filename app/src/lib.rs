@@ -5,6 +5,7 @@
 mod app;
 mod browser;
 pub mod ledger_client;
+mod ledger_state;
 mod pages;
 mod scanner;
 pub mod storage;

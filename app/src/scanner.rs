@@ -41,7 +41,7 @@ pub fn QrScanner(
         run(outcome, async move {
             let stream = browser::start_camera(&element).await.map_err(|reason| {
                 let _ = scanning.try_set(false);
-                WalletError::Scan(reason)
+                WalletError::Reason(reason)
             })?;
             camera.set_value(Some(stream));
             while scanning.try_get_untracked() == Some(true) {
@@ -65,7 +65,7 @@ pub fn QrScanner(
         let Some(file) = file else { return };
         run(outcome, async move {
             let (rgba, width, height) =
-                browser::image_rgba(&file, qr::MAX_SCAN_PIXELS).await.map_err(WalletError::Scan)?;
+                browser::image_rgba(&file, qr::MAX_SCAN_PIXELS).await.map_err(WalletError::Reason)?;
             on_found.run(vault_worker::scan_qr(&rgba, width, height).await?);
             Ok(())
         });

@@ -9,8 +9,8 @@ use futures_channel::oneshot;
 use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_core::consent::issued::{IssuedGrant, IssuedRevocation};
-use wasm_core::vault::{MasterSeed, RecordKey, RecordKind, SEED_LEN};
+use wasm_core::consent::issued::{IssuedGrant, IssuedRevocation, OnLedger};
+use wasm_core::vault::{MasterSeed, RecordKind, SEED_LEN};
 use zeroize::Zeroizing;
 
 /// What the page does about a vault error from the worker.
@@ -38,9 +38,10 @@ pub enum WorkerError {
     /// The worker could not run.
     #[error("the wallet's background worker failed ({0}); reload the page and try again")]
     Worker(String),
-    /// A QR code could not be scanned; the reason says what to do.
+    /// An operation in the worker (scanning, signing, the ledger) failed; the reason says what
+    /// happened and what to do.
     #[error("{0}")]
-    Scan(String),
+    Reason(String),
 }
 
 type Reply = Result<JsValue, String>;
@@ -172,6 +173,11 @@ pub async fn seal(kind: RecordKind, plaintext: &[u8], passphrase: &str) -> Resul
     bytes(call("seal", args).await?)
 }
 
+/// Checks a stored record's header and checksum without opening it, in the worker.
+pub async fn inspect(kind: RecordKind, record: &[u8]) -> Result<(), WorkerError> {
+    call("inspect", Array::of2(&kind.to_byte().into(), &Uint8Array::from(record))).await.map(|_| ())
+}
+
 /// Opens a record of `kind` with `passphrase`, in the worker.
 pub async fn open(
     kind: RecordKind,
@@ -219,7 +225,7 @@ fn strings(value: JsValue) -> Vec<String> {
 /// Errors from consent operations are reasons in words, not worker failures.
 fn reason(error: WorkerError) -> WorkerError {
     match error {
-        WorkerError::Worker(text) if !text.starts_with("worker:") => WorkerError::Scan(text),
+        WorkerError::Worker(text) if !text.starts_with("worker:") => WorkerError::Reason(text),
         other => other,
     }
 }
@@ -243,12 +249,14 @@ pub struct SignedCode {
     pub svg: String,
     /// What the wallet keeps in its grant list, as JSON for the worker's state operations.
     pub entry_json: String,
+    /// The grant's id (hex).
+    pub id: String,
 }
 
 /// What the patient chose for a grant.
 pub struct GrantRequest<'a> {
-    /// The patient's pairwise secret key for this provider (stays in this browser).
-    pub pairwise_secret: &'a [u8; 32],
+    /// The unlocked wallet's seed: the worker derives the pairwise key for this provider.
+    pub seed: &'a MasterSeed,
     /// The provider's public key.
     pub provider_key: &'a [u8; 32],
     /// SMART v2 scopes.
@@ -270,7 +278,7 @@ pub async fn sign_grant(request: GrantRequest<'_>) -> Result<SignedCode, WorkerE
         .into();
     let args = Array::new();
     for value in [
-        Uint8Array::from(&request.pairwise_secret[..]).into(),
+        Uint8Array::from(&request.seed.expose_bytes()[..]).into(),
         Uint8Array::from(&request.provider_key[..]).into(),
         JsValue::from_str(&scopes),
         JsValue::from_str(request.purpose),
@@ -284,7 +292,9 @@ pub async fn sign_grant(request: GrantRequest<'_>) -> Result<SignedCode, WorkerE
     let text = |name| field_text(&reply, name).ok_or_else(|| WorkerError::Worker("unexpected reply".into()));
     let entry = js_sys::JSON::stringify(&field(&reply, "entry")?)
         .map_err(|_| WorkerError::Worker("unexpected reply".into()))?;
-    Ok(SignedCode { payload: text("payload")?, svg: text("svg")?, entry_json: entry.into() })
+    let entry_object = field(&reply, "entry")?;
+    let id = field_text(&entry_object, "id").ok_or_else(|| WorkerError::Worker("unexpected reply".into()))?;
+    Ok(SignedCode { payload: text("payload")?, svg: text("svg")?, entry_json: entry.into(), id })
 }
 
 /// The wallet state's grants, read field by field from the worker's JSON (the page carries no
@@ -306,6 +316,7 @@ fn grants_of(json: &str) -> Result<Vec<IssuedGrant>, WorkerError> {
                 Some(IssuedRevocation {
                     revoked_at: field_number(&revocation, "revoked_at")?,
                     signed: field_text(&revocation, "signed").unwrap_or_default(),
+                    ledger: on_ledger(&revocation),
                 })
             };
             Ok(IssuedGrant {
@@ -319,16 +330,30 @@ fn grants_of(json: &str) -> Result<Vec<IssuedGrant>, WorkerError> {
                 commitment: text("commitment")?,
                 payload: text("payload")?,
                 revocation,
+                ledger: on_ledger(&item),
             })
         })
         .collect()
 }
 
+/// An entry's place on the ledger, if the object records one.
+fn on_ledger(object: &JsValue) -> Option<OnLedger> {
+    let ledger = field(object, "ledger").ok().filter(JsValue::is_object)?;
+    Some(OnLedger {
+        index: field_number(&ledger, "index").ok()?,
+        checkpoint_size: field_number(&ledger, "checkpoint_size").ok()?,
+    })
+}
+
+/// The seed's bytes for the worker, which derives every key from them.
+fn seed_bytes(seed: &MasterSeed) -> Uint8Array {
+    Uint8Array::from(&seed.expose_bytes()[..])
+}
+
 /// The grants of the stored wallet state (`record`: `None` when none is stored), opened in the
-/// worker with the wallet's record key.
-pub async fn open_state(key: &RecordKey, record: Option<&[u8]>) -> Result<Vec<IssuedGrant>, WorkerError> {
-    let args =
-        Array::of2(&Uint8Array::from(&key.expose_bytes()[..]), &Uint8Array::from(record.unwrap_or_default()));
+/// worker with the wallet's record key (derived there from `seed`).
+pub async fn open_state(seed: &MasterSeed, record: Option<&[u8]>) -> Result<Vec<IssuedGrant>, WorkerError> {
+    let args = Array::of2(&seed_bytes(seed), &Uint8Array::from(record.unwrap_or_default()));
     grants_of(&text_reply(call("openState", args).await?)?)
 }
 
@@ -347,33 +372,28 @@ fn state_change(reply: JsValue) -> Result<StateChange, WorkerError> {
 
 /// Adds a signed grant's entry to the state in `record` (`None`: start a new list), in the worker.
 pub async fn add_grant(
-    key: &RecordKey,
+    seed: &MasterSeed,
     record: Option<&[u8]>,
     entry_json: &str,
 ) -> Result<StateChange, WorkerError> {
-    let args = Array::of3(
-        &Uint8Array::from(&key.expose_bytes()[..]),
-        &Uint8Array::from(record.unwrap_or_default()),
-        &entry_json.into(),
-    );
+    let args =
+        Array::of3(&seed_bytes(seed), &Uint8Array::from(record.unwrap_or_default()), &entry_json.into());
     state_change(call("addGrant", args).await?)
 }
 
-/// Revokes grant `id` in the state in `record`, signing with the pairwise secret that signed
-/// it, in the worker.
+/// Revokes grant `id` in the state in `record`, signing with the pairwise key that signed it
+/// (derived from `seed`), in the worker.
 pub async fn revoke_grant(
-    key: &RecordKey,
+    seed: &MasterSeed,
     record: Option<&[u8]>,
     id: &str,
-    pairwise_secret: &[u8; 32],
     now: u64,
 ) -> Result<StateChange, WorkerError> {
     let args = Array::new();
     for value in [
-        Uint8Array::from(&key.expose_bytes()[..]).into(),
+        seed_bytes(seed).into(),
         Uint8Array::from(record.unwrap_or_default()).into(),
         JsValue::from_str(id),
-        Uint8Array::from(&pairwise_secret[..]).into(),
         JsValue::from(now),
     ] {
         args.push(&value);
@@ -456,7 +476,7 @@ pub struct PublicKeys {
 
 /// The seed's public keys, computed in the worker (the page carries no Ed25519 code).
 pub async fn public_keys(seed: &MasterSeed) -> Result<PublicKeys, WorkerError> {
-    let reply = call("publicKeys", Array::of1(&Uint8Array::from(&seed.expose_bytes()[..]))).await?;
+    let reply = call("publicKeys", Array::of1(&seed_bytes(seed))).await?;
     let keys = parse_reply(&text_reply(reply)?)?;
     let text = |name| field_text(&keys, name).ok_or_else(|| WorkerError::Worker("unexpected reply".into()));
     Ok(PublicKeys { root: text("root")?, provider: text("provider")? })
@@ -464,7 +484,7 @@ pub async fn public_keys(seed: &MasterSeed) -> Result<PublicKeys, WorkerError> {
 
 /// The seed's 24 recovery words, computed in the worker.
 pub async fn recovery_words(seed: &MasterSeed) -> Result<Zeroizing<Vec<String>>, WorkerError> {
-    let reply = call("phrase", Array::of1(&Uint8Array::from(&seed.expose_bytes()[..]))).await?;
+    let reply = call("phrase", Array::of1(&seed_bytes(seed))).await?;
     let phrase = Zeroizing::new(text_reply(reply)?);
     Ok(Zeroizing::new(phrase.split(' ').map(str::to_string).collect()))
 }
@@ -520,6 +540,10 @@ pub struct LedgerReport {
     pub settings: String,
     /// The log's verifier key, as configured.
     pub vkey: String,
+    /// The settings as the form shows them: one `URL LOG-KEY` line per gateway.
+    pub settings_lines: String,
+    /// The witness policy in the settings, or empty.
+    pub settings_policy: String,
 }
 
 /// The log verifier key of the first gateway in gateway settings (JSON), if any.
@@ -563,6 +587,8 @@ pub async fn refresh_ledger(gateways_json: &str, saved_note: &str) -> Result<Led
         js_sys::JSON::stringify(&field(&reply, "settings")?).map_err(|_| unexpected())?.into();
     Ok(LedgerReport {
         vkey: settings_vkey(&settings).ok_or_else(unexpected)?,
+        settings_lines: field_text(&reply, "settings_lines").unwrap_or_default(),
+        settings_policy: field_text(&reply, "settings_policy").unwrap_or_default(),
         origin: field_text(&reply, "origin").ok_or_else(unexpected)?,
         latest,
         gateways,
@@ -590,4 +616,53 @@ pub async fn tree_head(lines: &str, hex_lines: bool) -> Result<TreeHeadReport, W
     let head = parse_reply(&text_reply(reply)?)?;
     let text = |name| field_text(&head, name).ok_or_else(|| WorkerError::Worker("unexpected reply".into()));
     Ok(TreeHeadReport { size: field_number(&head, "size")?, hex: text("hex")?, base64: text("base64")? })
+}
+
+/// A grant's pending ledger entries submitted and proven: the changed state, and the ledger
+/// settings used and the checkpoint verified (to store).
+pub struct Published {
+    /// The wallet state, with the entries' places.
+    pub change: StateChange,
+    /// The gateway settings used (JSON).
+    pub settings: String,
+    /// The latest verified checkpoint.
+    pub note: String,
+}
+
+/// Submits grant `id`'s pending entries to the ledger (its commitment, then its revocation if
+/// revoked), proves their inclusion, and records their places in the state in `record`, in the
+/// worker. The error says why the ledger did not take them.
+pub async fn publish_grant(
+    seed: &MasterSeed,
+    record: Option<&[u8]>,
+    id: &str,
+    settings: &str,
+    saved_note: &str,
+) -> Result<Published, WorkerError> {
+    let args = Array::new();
+    for value in [
+        seed_bytes(seed).into(),
+        Uint8Array::from(record.unwrap_or_default()).into(),
+        JsValue::from_str(id),
+        JsValue::from_str(settings),
+        JsValue::from_str(saved_note),
+    ] {
+        args.push(&value);
+    }
+    let parts: Array = call("publishGrant", args)
+        .await
+        .map_err(reason)?
+        .dyn_into()
+        .map_err(|_| WorkerError::Worker("unexpected reply".into()))?;
+    Ok(Published {
+        change: StateChange { sealed: bytes(parts.get(0))?, grants: grants_of(&text_reply(parts.get(1))?)? },
+        settings: text_reply(parts.get(2))?,
+        note: text_reply(parts.get(3))?,
+    })
+}
+
+/// Gateway settings (JSON) from the form's text, checked in the worker: one `URL LOG-KEY` line
+/// per gateway, and an optional witness policy. The error says which line is wrong.
+pub async fn settings_from_form(lines: &str, policy: &str) -> Result<String, WorkerError> {
+    text_reply(call("settingsFromForm", Array::of2(&lines.into(), &policy.into())).await.map_err(reason)?)
 }

@@ -3,11 +3,10 @@
 
 use leptos::prelude::*;
 use wasm_core::consent::issued::IssuedGrant;
-use wasm_core::consent::parse_provider_key;
-use wasm_core::vault::{self, IdleLock, MasterSeed, RecordKind, UnlockThrottle, VaultError};
-use zeroize::Zeroizing;
+use wasm_core::vault::{IdleLock, MasterSeed, RecordKind, UnlockThrottle, VaultError};
 
 use crate::browser;
+use crate::ledger_state::Stored;
 use crate::storage::{Replaced, StorageError, Store, IDLE_MINUTES_KEY, MASTER_SEED_KEY, WALLET_STATE_KEY};
 use crate::vault_worker::{self, VaultFailureKind, WorkerError};
 
@@ -84,15 +83,13 @@ pub enum WalletError {
     /// From consent grants.
     #[error(transparent)]
     Consent(#[from] wasm_core::consent::ConsentError),
-    /// Reading a consent code from an image failed; the reason says what to do.
+    /// An operation in the worker (scanning, signing, the ledger) failed; the reason says what
+    /// happened and what to do.
     #[error("{0}")]
-    Scan(String),
+    Reason(String),
     /// The number of days is out of range.
     #[error("choose between 1 and 3650 days")]
     Days,
-    /// A grant is not in the wallet's list (another tab changed it).
-    #[error("that grant is no longer in this wallet's list; reload the page")]
-    UnknownGrant,
 }
 
 impl From<WorkerError> for WalletError {
@@ -100,7 +97,7 @@ impl From<WorkerError> for WalletError {
         match error {
             WorkerError::Vault { kind, message } => WalletError::VaultInWorker { kind, message },
             WorkerError::Worker(message) => WalletError::Worker(message),
-            WorkerError::Scan(reason) => WalletError::Scan(reason),
+            WorkerError::Reason(reason) => WalletError::Reason(reason),
         }
     }
 }
@@ -187,8 +184,11 @@ impl Wallet {
             Err(error) => self.status.set(WalletStatus::Unavailable(error.to_string())),
             Ok(None) => self.status.set(WalletStatus::Empty),
             Ok(Some(bytes)) => {
-                let status = match vault::inspect(RecordKind::MasterSeed, &bytes) {
-                    Ok(_) => WalletStatus::Locked,
+                // Checked in the worker (SHA-256 stays off the first load); the unlock form needs
+                // the worker next anyway.
+                let status = match vault_worker::inspect(RecordKind::MasterSeed, &bytes).await {
+                    Ok(()) => WalletStatus::Locked,
+                    Err(WorkerError::Worker(reason)) => WalletStatus::Unavailable(reason),
                     Err(error) => WalletStatus::Damaged(error.to_string()),
                 };
                 self.stored.set_value(Some(bytes));
@@ -269,15 +269,16 @@ impl Wallet {
         }
     }
 
-    fn state_key(self) -> Result<vault::RecordKey, WalletError> {
-        self.with_seed(|seed| seed.record_key(RecordKind::WalletState)).ok_or(WalletError::Locked)
+    /// A copy of the unlocked seed (zeroized on drop), for the worker, which derives every key.
+    pub fn seed(self) -> Result<MasterSeed, WalletError> {
+        self.with_seed(|seed| MasterSeed::from_bytes(*seed.expose_bytes())).ok_or(WalletError::Locked)
     }
 
     /// Reads the grant list. A list that cannot be read is reported and kept, never
     /// overwritten unarchived.
     async fn load_state(self) {
         let outcome = async {
-            let key = self.state_key()?;
+            let key = self.seed()?;
             let stored = self.store()?.get(WALLET_STATE_KEY).await?;
             let grants = vault_worker::open_state(&key, stored.as_deref()).await.map_err(WalletError::from);
             self.state_bytes.set_value((stored, grants.is_ok()));
@@ -316,32 +317,34 @@ impl Wallet {
     /// Adds a grant just signed (its entry as the worker returned it) to the list.
     pub async fn remember_grant(self, entry_json: &str) -> Result<(), WalletError> {
         let change =
-            vault_worker::add_grant(&self.state_key()?, self.readable_state().as_deref(), entry_json).await?;
+            vault_worker::add_grant(&self.seed()?, self.readable_state().as_deref(), entry_json).await?;
         self.store_state(change).await
-    }
-
-    /// The pairwise secret key this wallet uses with the provider whose public key is given.
-    pub fn pairwise_secret(self, provider_key: &[u8; 32]) -> Result<Zeroizing<[u8; 32]>, WalletError> {
-        self.with_seed(|seed| seed.pairwise_secret(provider_key)).ok_or(WalletError::Locked)
     }
 
     /// Revokes the grant with this id: signs the revocation (in the worker) and stores it.
     pub async fn revoke_grant(self, id: &str) -> Result<(), WalletError> {
-        let provider_key = self
-            .grants
-            .with_untracked(|grants| grants.iter().find(|g| g.id == id).map(|g| g.provider_key.clone()))
-            .ok_or(WalletError::UnknownGrant)?;
-        let secret = self.pairwise_secret(&parse_provider_key(&provider_key)?)?;
         let now = browser::now_ms() / 1_000;
-        let change = vault_worker::revoke_grant(
-            &self.state_key()?,
+        let change =
+            vault_worker::revoke_grant(&self.seed()?, self.readable_state().as_deref(), id, now).await?;
+        self.store_state(change).await
+    }
+
+    /// Submits grant `id`'s pending ledger entries (its commitment; its revocation, once revoked)
+    /// through the worker, which proves their inclusion; stores their places in the list.
+    pub async fn publish_grant(self, id: &str) -> Result<(), WalletError> {
+        let store = self.store()?;
+        let stored = Stored::load(&store).await?;
+        let published = vault_worker::publish_grant(
+            &self.seed()?,
             self.readable_state().as_deref(),
             id,
-            &secret,
-            now,
+            &stored.settings,
+            &stored.saved_note(),
         )
         .await?;
-        self.store_state(change).await
+        self.store_state(published.change).await?;
+        stored.keep(&store, &published.settings, &published.note).await;
+        Ok(())
     }
 
     /// Stores a new wallet made during onboarding and unlocks it.

@@ -58,6 +58,12 @@ test("grants are signed to a scanned provider id, kept sealed across reloads, an
     assert.equal(await grants.count(), 1);
     assert.equal((await page.getByTestId("grant-status").textContent()).trim(), "active");
     assert.match(await grants.first().textContent(), /Vital signs/);
+    // On the ledger: submitted by the wallet, its inclusion verified in the worker.
+    await page
+      .getByTestId("grant-ledger")
+      .filter({ hasText: "Grant on the ledger at index 0, verified against checkpoint size 1." })
+      .waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId("publish-grant").count(), 0);
 
     // Stored sealed: the record is an Assent sealed record and holds no readable grant text.
     const stored = Buffer.from(await storedRecord(page, "wallet/state"));
@@ -76,6 +82,10 @@ test("grants are signed to a scanned provider id, kept sealed across reloads, an
     await page.getByRole("button", { name: "Revoke" }).click();
     await page.getByTestId("grant-status").filter({ hasText: "revoked" }).waitFor();
     assert.equal(await page.getByRole("button", { name: "Revoke" }).count(), 0);
+    await page
+      .getByTestId("grant-ledger")
+      .filter({ hasText: "Revocation on the ledger at index 1, verified against checkpoint size 2." })
+      .waitFor({ timeout: 30_000 });
     await screenshot(page, "grant-list-revoked");
 
     await reloadAndOpenShare(page);

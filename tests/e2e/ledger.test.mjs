@@ -61,6 +61,16 @@ test("the ledger page verifies the log, and a forked view raises the banner with
     // The evidence is kept: a reload still shows the banner.
     await page.reload();
     await page.getByTestId("fork-banner").waitFor({ timeout: 30_000 });
+
+    // Settings are checked before they are kept: a bad line is named, nothing is stored.
+    await page.locator("#gateway-lines").fill(`${new URL(gateway.url).origin} not-a-key`);
+    await page.getByTestId("gateways-save").click();
+    await page.getByTestId("gateways-error").filter({ hasText: /^line 1: / }).waitFor();
+    await page.reload();
+    // The stored settings are unchanged: the form fills with them again after the check.
+    await page.waitForFunction(() => document.getElementById("gateway-lines")?.value.includes(" assent.local/log+"), null, {
+      timeout: 30_000,
+    });
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();

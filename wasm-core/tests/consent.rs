@@ -508,6 +508,24 @@ fn the_wallet_remembers_issued_grants_with_their_status_and_revocation() {
     assert!(read.revokes(&grant));
     entry.revocation = Some(revocation);
     assert_eq!(entry.status(NOW + 10), GrantStatus::Revoked);
+
+    // Their ledger entries: the grant's commitment is the same each time (deterministic
+    // signature, so a retry finds the same index), and both verify as log entries.
+    use wasm_core::consent::LogEntry;
+    let commitment_entry = entry.log_entry(&parties.patient).expect("entry");
+    assert_eq!(entry.log_entry(&parties.patient).expect("entry"), commitment_entry);
+    assert!(
+        matches!(LogEntry::verify(&commitment_entry), Ok(LogEntry::Grant(statement)) if statement.matches(&grant))
+    );
+    let revocation_entry = entry.revocation.as_ref().expect("revoked").log_entry().expect("entry");
+    assert!(
+        matches!(LogEntry::verify(&revocation_entry), Ok(LogEntry::Revocation(read)) if read.revokes(&grant))
+    );
+    // A list stored before ledger places existed still reads, with none.
+    let mut old_json = serde_json::to_value(&entry).expect("json");
+    old_json.as_object_mut().expect("object").remove("ledger");
+    let read_back: IssuedGrant = serde_json::from_value(old_json).expect("old entries read");
+    assert_eq!(read_back.ledger, None);
     assert_eq!(entry.status(NOW + 31 * DAY), GrantStatus::Revoked, "revoked outranks expired");
 
     // The state round-trips; a newer version and damaged contents are distinct errors.

@@ -35,6 +35,13 @@ pub fn seal_record(kind: u8, plaintext: &[u8], passphrase: &str) -> Result<Vec<u
         .map_err(|error| error_json(&error))
 }
 
+/// Checks a stored record's length, checksum, magic, version and kind without opening it: the
+/// page tells a damaged wallet from a locked one this way, before any passphrase.
+#[wasm_bindgen]
+pub fn inspect_record(kind: u8, record: &[u8]) -> Result<(), JsValue> {
+    vault::inspect(kind_of(kind)?, record).map(|_| ()).map_err(|error| error_json(&error))
+}
+
 /// Opens a record of kind `kind`.
 #[wasm_bindgen]
 pub fn open_record(kind: u8, record: &[u8], passphrase: &str) -> Result<Vec<u8>, JsValue> {
@@ -45,60 +52,58 @@ pub fn open_record(kind: u8, record: &[u8], passphrase: &str) -> Result<Vec<u8>,
 
 /// Opens the wallet state (`record` empty: none stored yet) and returns its grants as JSON.
 #[wasm_bindgen]
-pub fn open_wallet_state(key: &[u8], record: &[u8]) -> Result<String, JsValue> {
-    let state = read_state(key, record)?;
+pub fn open_wallet_state(seed: &[u8], record: &[u8]) -> Result<String, JsValue> {
+    let state = read_state(seed, record)?;
     serde_json::to_string(&state.grants).map_err(|e| JsValue::from_str(&e.to_string()))
 }
 
 /// Adds a grant entry (JSON, as `sign_grant` returned it) to the wallet state held in `record`
 /// (empty: start a new list); returns `[sealed record, grants JSON]`.
 #[wasm_bindgen]
-pub fn add_grant_to_state(key: &[u8], record: &[u8], entry_json: &str) -> Result<js_sys::Array, JsValue> {
-    let mut state = read_state(key, record)?;
+pub fn add_grant_to_state(seed: &[u8], record: &[u8], entry_json: &str) -> Result<js_sys::Array, JsValue> {
+    let mut state = read_state(seed, record)?;
     let entry: IssuedGrant =
         serde_json::from_str(entry_json).map_err(|e| JsValue::from_str(&e.to_string()))?;
     state.grants.push(entry);
-    seal_state(key, &state)
+    seal_state(seed, &state)
 }
 
-/// Revokes the grant `id` of the wallet state in `record` with the pairwise secret that signed
-/// it, at `now`; returns `[sealed record, grants JSON]`. Errors are the reason in words.
+/// Revokes the grant `id` of the wallet state in `record` with the pairwise key that signed it
+/// (derived from the seed), at `now`; returns `[sealed record, grants JSON]`. Errors are the
+/// reason in words.
 #[wasm_bindgen]
 pub fn revoke_grant_in_state(
-    key: &[u8],
+    seed: &[u8],
     record: &[u8],
     id: &str,
-    pairwise_secret: &[u8],
     now: u64,
 ) -> Result<js_sys::Array, JsValue> {
     let words = |text: String| JsValue::from_str(&text);
-    let mut state = read_state(key, record)?;
-    let secret: [u8; 32] =
-        pairwise_secret.try_into().map_err(|_| words("the signing key is not 32 bytes".into()))?;
+    let mut state = read_state(seed, record)?;
     let grant = state
         .grants
         .iter_mut()
         .find(|grant| grant.id == id)
         .ok_or_else(|| words("that grant is no longer in this wallet's list; reload the page".into()))?;
-    let signing_key = ed25519_dalek::SigningKey::from_bytes(&secret);
+    let signing_key = grant_key(seed, &grant.provider_key)?;
     grant.revocation = Some(grant.revoke(&signing_key, now).map_err(|e| words(e.to_string()))?);
-    seal_state(key, &state)
+    seal_state(seed, &state)
 }
 
-fn read_state(key: &[u8], record: &[u8]) -> Result<WalletState, JsValue> {
+fn read_state(seed: &[u8], record: &[u8]) -> Result<WalletState, JsValue> {
     if record.is_empty() {
         return Ok(WalletState::default());
     }
-    let plaintext = vault::open_with_key(RecordKind::WalletState, record, &record_key(key)?)
+    let plaintext = vault::open_with_key(RecordKind::WalletState, record, &record_key(seed)?)
         .map_err(|error| error_json(&error))?;
     WalletState::from_bytes(&plaintext).map_err(|error| error_json(&error))
 }
 
-fn seal_state(key: &[u8], state: &WalletState) -> Result<js_sys::Array, JsValue> {
+fn seal_state(seed: &[u8], state: &WalletState) -> Result<js_sys::Array, JsValue> {
     let sealed = vault::seal_with_key(
         RecordKind::WalletState,
         &state.to_bytes(),
-        &record_key(key)?,
+        &record_key(seed)?,
         &mut getrandom::SysRng,
     )
     .map_err(|error| error_json(&error))?;
@@ -106,17 +111,32 @@ fn seal_state(key: &[u8], state: &WalletState) -> Result<js_sys::Array, JsValue>
     Ok(js_sys::Array::of2(&js_sys::Uint8Array::from(sealed.as_slice()), &JsValue::from_str(&grants)))
 }
 
-fn record_key(bytes: &[u8]) -> Result<vault::RecordKey, JsValue> {
-    let bytes: [u8; 32] = bytes.try_into().map_err(|_| error_json(&VaultError::OtherWallet))?;
-    Ok(vault::RecordKey::from_bytes(bytes))
+// The page passes the unlocked seed; every key is derived here, so the page's first load
+// carries no HKDF or SHA-2 code.
+fn seed_of(bytes: &[u8]) -> Result<vault::MasterSeed, JsValue> {
+    let bytes: [u8; vault::SEED_LEN] = bytes.try_into().map_err(|_| error_json(&VaultError::OtherWallet))?;
+    Ok(vault::MasterSeed::from_bytes(bytes))
 }
 
-/// Signs a consent grant with the patient's pairwise secret key for this provider; returns
+/// The wallet state's record key.
+fn record_key(seed: &[u8]) -> Result<vault::RecordKey, JsValue> {
+    Ok(seed_of(seed)?.record_key(RecordKind::WalletState))
+}
+
+/// The pairwise key this wallet uses with the provider whose public key is `provider_hex`.
+fn grant_key(seed: &[u8], provider_hex: &str) -> Result<ed25519_dalek::SigningKey, JsValue> {
+    let provider = wasm_core::consent::parse_provider_key(provider_hex)
+        .map_err(|error| JsValue::from_str(&error.to_string()))?;
+    Ok(seed_of(seed)?.pairwise_key(&provider))
+}
+
+/// Signs a consent grant with the patient's pairwise key for this provider (derived from the
+/// seed); returns
 /// `{"payload": "AS1:…", "svg": "<svg…", "entry": {…}}`, the entry being what the wallet keeps
 /// in its grant list. Errors are the reason in words.
 #[wasm_bindgen]
 pub fn sign_grant(
-    pairwise_secret: &[u8],
+    seed: &[u8],
     provider_key: &[u8],
     scopes_json: &str,
     purpose: &str,
@@ -125,8 +145,6 @@ pub fn sign_grant(
     log_origin: &str,
 ) -> Result<String, JsValue> {
     let words = |text: String| JsValue::from_str(&text);
-    let secret: [u8; 32] =
-        pairwise_secret.try_into().map_err(|_| words("the signing key is not 32 bytes".into()))?;
     let audience: [u8; 32] =
         provider_key.try_into().map_err(|_| words("the provider id is not 32 bytes".into()))?;
     let scopes: Vec<String> = serde_json::from_str(scopes_json).map_err(|e| words(e.to_string()))?;
@@ -138,7 +156,7 @@ pub fn sign_grant(
         expires_at,
         log_origin: log_origin.to_string(),
     };
-    let key = ed25519_dalek::SigningKey::from_bytes(&secret);
+    let key = seed_of(seed)?.pairwise_key(&audience);
     let grant = draft.sign(&key, now, &mut getrandom::SysRng).map_err(|e| words(e.to_string()))?;
     let text = wasm_core::consent::payload::encode(grant.bytes());
     let svg = wasm_core::consent::qr::render_svg(&text).map_err(|e| words(e.to_string()))?;
@@ -224,7 +242,80 @@ pub async fn refresh_ledger(gateways_json: String, saved_note: String) -> Result
     let saved = (!saved_note.is_empty()).then_some(saved_note.as_str());
     let mut report = ledger_client::refresh(&gateways, saved).await.map_err(|e| JsValue::from_str(&e))?;
     report["settings"] = serde_json::json!(gateways);
+    let (lines, policy) = ledger_client::settings_form(&gateways);
+    report["settings_lines"] = lines.into();
+    report["settings_policy"] = policy.into();
     Ok(report.to_string())
+}
+
+/// Gateway settings (JSON) from the settings form's text; errors name the wrong line.
+#[wasm_bindgen]
+pub fn settings_from_form(lines: &str, policy: &str) -> Result<String, JsValue> {
+    let gateways =
+        assent_app::ledger_client::settings_from_form(lines, policy).map_err(|e| JsValue::from_str(&e))?;
+    serde_json::to_string(&gateways).map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
+/// Submits the grant `id`'s pending ledger entries (its commitment, then its revocation if it is
+/// revoked) through the gateways in `gateways_json` (empty: the local gateway), proves their
+/// inclusion against the view from `saved_note`, and records their places in the wallet state
+/// in `record`. Returns `[sealed record, grants JSON, settings JSON, latest checkpoint note]`.
+/// Errors are the reason in words.
+#[wasm_bindgen]
+pub async fn publish_grant(
+    seed: Vec<u8>,
+    record: Vec<u8>,
+    id: String,
+    gateways_json: String,
+    saved_note: String,
+) -> Result<js_sys::Array, JsValue> {
+    use assent_app::ledger_client;
+    use wasm_core::consent::issued::OnLedger;
+    let words = |text: String| JsValue::from_str(&text);
+    let mut state = read_state(&seed, &record)?;
+    let configured: Vec<ledger_client::GatewayConfig> = if gateways_json.trim().is_empty() {
+        Vec::new()
+    } else {
+        serde_json::from_str(&gateways_json).map_err(|_| {
+            words("the stored gateway settings are damaged; enter them again on the Ledger page".into())
+        })?
+    };
+    let gateways = ledger_client::gateways_or_local(configured).await.map_err(words)?;
+    let saved = (!saved_note.is_empty()).then_some(saved_note.as_str());
+    let (mut view, _) = ledger_client::view_of(&gateways, saved).map_err(words)?;
+    let grant = state
+        .grants
+        .iter_mut()
+        .find(|grant| grant.id == id)
+        .ok_or_else(|| words("that grant is no longer in this wallet's list; reload the page".into()))?;
+    let signing_key = grant_key(&seed, &grant.provider_key)?;
+    // The grant's commitment first, then its revocation: a revocation names a logged grant.
+    let mut pending = Vec::new();
+    if grant.ledger.is_none() {
+        pending.push((true, grant.log_entry(&signing_key).map_err(|e| words(e.to_string()))?));
+    }
+    if let Some(revocation) = grant.revocation.as_ref().filter(|revocation| revocation.ledger.is_none()) {
+        pending.push((false, revocation.log_entry().map_err(|e| words(e.to_string()))?));
+    }
+    for (is_grant, entry) in pending {
+        let (next, report) = ledger_client::submit(&gateways, view, entry).await;
+        view = next;
+        let Some(submitted) = report.submitted else {
+            let reasons: Vec<String> = report.failures.into_iter().map(|(_, reason)| reason).collect();
+            return Err(words(format!("the ledger did not take it: {}", reasons.join("; "))));
+        };
+        let place = Some(OnLedger { index: submitted.index, checkpoint_size: submitted.checkpoint_size });
+        match grant.revocation.as_mut() {
+            Some(revocation) if !is_grant => revocation.ledger = place,
+            _ => grant.ledger = place,
+        }
+    }
+    let note = view.saved_note().unwrap_or_default().to_owned();
+    let reply = seal_state(&seed, &state)?;
+    let settings = serde_json::to_string(&gateways).map_err(|e| words(e.to_string()))?;
+    reply.push(&JsValue::from_str(&settings));
+    reply.push(&JsValue::from_str(&note));
+    Ok(reply)
 }
 
 /// The zxcvbn estimate of a passphrase: `{"score":0-4,"warning":"…","suggestion":"…"}`.

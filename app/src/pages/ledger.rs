@@ -2,13 +2,12 @@
 //! of them lied; the gateway settings; and a Merkle tree calculator that hashes entries with the
 //! same RFC 6962 code the gateway and the verifier use.
 
-use js_sys::{Array, Object, Reflect};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::{JsCast, JsValue};
 
 use crate::browser;
-use crate::storage::{Replaced, Store, LEDGER_CHECKPOINT_PREFIX, LEDGER_FORK_PREFIX, LEDGER_GATEWAYS_KEY};
+use crate::ledger_state::Stored;
+use crate::storage::{Replaced, Store, LEDGER_FORK_PREFIX, LEDGER_GATEWAYS_KEY};
 use crate::vault_worker::{self, LedgerReport, TreeHeadReport, WorkerError};
 
 /// What the page shows about the log.
@@ -26,29 +25,12 @@ struct LedgerView {
 async fn check() -> Result<LedgerView, String> {
     let store = Store::open().await.map_err(|e| e.to_string())?;
     let text = |bytes: Option<Vec<u8>>| bytes.and_then(|bytes| String::from_utf8(bytes).ok());
-    let settings = text(store.get(LEDGER_GATEWAYS_KEY).await.map_err(|e| e.to_string())?).unwrap_or_default();
-    let checkpoint_key = |vkey: &str| format!("{LEDGER_CHECKPOINT_PREFIX}{vkey}");
-    let saved = match vault_worker::settings_vkey(&settings) {
-        Some(vkey) => store.get(&checkpoint_key(&vkey)).await.map_err(|e| e.to_string())?,
-        None => None,
-    };
-    let saved_note = text(saved.clone()).unwrap_or_default();
-    let report = vault_worker::refresh_ledger(&settings, &saved_note).await.map_err(|e| e.to_string())?;
-    if settings.is_empty() {
-        // The preset (the gateway that served this app) becomes the stored setting.
-        let _ = store
-            .compare_and_put(LEDGER_GATEWAYS_KEY, None, report.settings.as_bytes(), Replaced::Discard)
-            .await;
-    }
-    if let Some(latest) = &report.latest {
-        if latest.note != saved_note {
-            // Another tab may have moved on meanwhile; its view is as good as this one.
-            let key = checkpoint_key(&report.vkey);
-            let _ = store
-                .compare_and_put(&key, saved.as_deref(), latest.note.as_bytes(), Replaced::Discard)
-                .await;
-        }
-    }
+    let stored = Stored::load(&store).await.map_err(|e| e.to_string())?;
+    let report = vault_worker::refresh_ledger(&stored.settings, &stored.saved_note())
+        .await
+        .map_err(|e| e.to_string())?;
+    let latest_note = report.latest.as_ref().map(|latest| latest.note.as_str()).unwrap_or_default();
+    stored.keep(&store, &report.settings, latest_note).await;
     let fork_key = format!("{LEDGER_FORK_PREFIX}{}", report.vkey);
     let stored_fork = text(store.get(&fork_key).await.map_err(|e| e.to_string())?);
     let fork = match (&report.fork, stored_fork) {
@@ -66,52 +48,6 @@ async fn check() -> Result<LedgerView, String> {
     Ok(LedgerView { report, fork, checked_at: browser::now_ms() / 1000 })
 }
 
-/// Gateway settings as JSON from the form: one gateway per line (`URL LOG-KEY`), one policy.
-fn settings_json(lines: &str, policy: &str) -> Result<String, String> {
-    let list = Array::new();
-    for (number, line) in lines.lines().map(str::trim).enumerate().filter(|(_, line)| !line.is_empty()) {
-        let mut parts = line.split_whitespace();
-        let (Some(url), Some(vkey), None) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(format!(
-                "line {} should be a gateway's URL, a space, and its log key (name+hash+base64)",
-                number + 1
-            ));
-        };
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(format!("line {}: the URL should start with https://", number + 1));
-        }
-        let gateway = Object::new();
-        let policy = if policy.trim().is_empty() { JsValue::NULL } else { JsValue::from_str(policy) };
-        for (name, value) in
-            [("url", url.trim_end_matches('/').into()), ("vkey", vkey.into()), ("policy", policy)]
-        {
-            Reflect::set(&gateway, &name.into(), &value)
-                .map_err(|_| "cannot build the settings".to_owned())?;
-        }
-        list.push(&gateway);
-    }
-    if list.length() == 0 {
-        return Err("add at least one gateway".to_owned());
-    }
-    js_sys::JSON::stringify(&list).map(String::from).map_err(|_| "cannot build the settings".to_owned())
-}
-
-/// The form's text for stored settings: gateway lines and the policy.
-fn settings_text(settings_json: &str) -> (String, String) {
-    let Ok(list) = js_sys::JSON::parse(settings_json).and_then(|list| list.dyn_into::<Array>()) else {
-        return (String::new(), String::new());
-    };
-    let get = |item: &JsValue, name: &str| Reflect::get(item, &name.into()).ok().and_then(|v| v.as_string());
-    let lines = list
-        .iter()
-        .map(|item| {
-            format!("{} {}", get(&item, "url").unwrap_or_default(), get(&item, "vkey").unwrap_or_default())
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    (lines, get(&list.get(0), "policy").unwrap_or_default())
-}
-
 /// The ledger page.
 #[component]
 pub fn Ledger() -> impl IntoView {
@@ -125,9 +61,8 @@ pub fn Ledger() -> impl IntoView {
             // The settings used (the preset, on a first visit) fill an untouched form.
             if let Ok(view) = &checked {
                 if lines.try_get_untracked().is_some_and(|text| text.is_empty()) {
-                    let (gateways, witness_policy) = settings_text(&view.report.settings);
-                    let _ = lines.try_set(gateways);
-                    let _ = policy.try_set(witness_policy);
+                    let _ = lines.try_set(view.report.settings_lines.clone());
+                    let _ = policy.try_set(view.report.settings_policy.clone());
                 }
             }
             let _ = state.try_set(Some(checked));
@@ -137,7 +72,7 @@ pub fn Ledger() -> impl IntoView {
     view! {
         <h1>"Ledger"</h1>
         <p>
-            "Grants and revocations are recorded on a public transparency log. This wallet checks every checkpoint, proof and tile the gateways serve, and trusts none of them."
+            "Grants and revocations go on a public transparency log. This wallet checks everything the gateways serve and trusts none of them."
         </p>
         {move || match state.get() {
             None => view! { <p role="status" data-testid="ledger-checking">"Checking the ledger…"</p> }.into_any(),
@@ -160,10 +95,10 @@ fn LedgerStatus(view: LedgerView) -> impl IntoView {
             let _ = browser::download(evidence.as_bytes(), "assent-fork-evidence.json");
         };
         view! {
-            <section class="danger" role="alert" data-testid="fork-banner">
+            <section class="alarm" role="alert" data-testid="fork-banner">
                 <h2>"This log has forked"</h2>
                 <p>
-                    "Two checkpoints signed by this log describe different histories, so at least one gateway or the log's operator is not telling the truth. Grants shown as on the ledger cannot be relied on until this is resolved. Download the evidence and send it to the log's operator and witnesses."
+                    "Two checkpoints this log signed show different histories: a gateway or the log's operator is lying. Until this is resolved, do not rely on what the ledger shows. Send the evidence to the log's operator and witnesses."
                 </p>
                 <button type="button" on:click=download data-testid="fork-evidence">
                     "Download the evidence"
@@ -180,7 +115,7 @@ fn LedgerStatus(view: LedgerView) -> impl IntoView {
                     latest.witnesses.len(),
                     browser::local_date(at)
                 ),
-                None => "no witness cosignatures (none are required by the settings)".to_owned(),
+                None => "none (the settings require none)".to_owned(),
             };
             view! {
                 <dl class="tree-head">
@@ -251,12 +186,11 @@ fn GatewaySettings(
     let outcome: RwSignal<Option<Result<(), String>>> = RwSignal::new(None);
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let json = match settings_json(&lines.get(), &policy.get()) {
-            Ok(json) => json,
-            Err(reason) => return outcome.set(Some(Err(reason))),
-        };
+        let (lines, policy) = (lines.get(), policy.get());
         spawn_local(async move {
             let saved = async {
+                let json =
+                    vault_worker::settings_from_form(&lines, &policy).await.map_err(|e| e.to_string())?;
                 let store = Store::open().await.map_err(|e| e.to_string())?;
                 let current = store.get(LEDGER_GATEWAYS_KEY).await.map_err(|e| e.to_string())?;
                 store
@@ -282,7 +216,7 @@ fn GatewaySettings(
             <h2 id="gateways-title">"Gateways"</h2>
             <form on:submit=save>
                 <label for="gateway-lines">
-                    "Gateways of the log, one per line: the URL, a space, and the log's key (name+hash+base64). They are asked in this order; all must serve the same log."
+                    "Gateways of one log, one per line: URL, space, log key (name+hash+base64). Asked in this order."
                 </label>
                 <textarea
                     id="gateway-lines"
@@ -292,7 +226,7 @@ fn GatewaySettings(
                     on:input=move |event| lines.set(event_target_value(&event))
                 ></textarea>
                 <label for="witness-policy">
-                    "Witness policy (C2SP tlog-policy), optional: checkpoints without the quorum of cosignatures it asks for are refused."
+                    "Witness policy (C2SP tlog-policy), optional: checkpoints without its quorum are refused."
                 </label>
                 <textarea
                     id="witness-policy"
@@ -346,7 +280,7 @@ fn Calculator() -> impl IntoView {
         <section aria-labelledby="calculator-title">
             <h2 id="calculator-title">"Merkle tree calculator"</h2>
             <p>
-                "Type log entries, one per line, to see the tree head a transparency log would sign for them (RFC 6962 hashing, computed in this browser)."
+                "Type log entries, one per line, to see the tree head a log would sign for them (RFC 6962)."
             </p>
             <label for="entries">"Entries, one per line"</label>
             <textarea

@@ -2,7 +2,7 @@
 //! device and show the grant as a QR code.
 
 use leptos::prelude::*;
-use wasm_core::consent::issued::{GrantStatus, IssuedGrant};
+use wasm_core::consent::issued::{GrantStatus, IssuedGrant, OnLedger};
 use wasm_core::consent::{parse_provider_key, Purpose};
 
 use super::{run, ErrorNotice};
@@ -50,6 +50,9 @@ fn ShareForm() -> impl IntoView {
     let days = RwSignal::new("30".to_string());
     let outcome = RwSignal::new(Ok(()));
     let signed = RwSignal::new(None::<SignedCode>);
+    // Putting the grant on the ledger, after it is shown: its own outcome, so a ledger problem
+    // never hides the form's.
+    let published = RwSignal::new(Ok(()));
 
     let sign = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -70,11 +73,11 @@ fn ShareForm() -> impl IntoView {
                 .filter(|(_, on)| *on)
                 .map(|((_, scope), _)| scope.to_string())
                 .collect();
-            // The pairwise secret goes to this page's own worker only; it never leaves the browser.
-            let secret = wallet.pairwise_secret(&provider_key)?;
+            // The seed goes to this page's own worker only, which derives the pairwise key.
+            let seed = wallet.seed()?;
             let now = browser::now_ms() / 1_000;
             let code = vault_worker::sign_grant(GrantRequest {
-                pairwise_secret: &secret,
+                seed: &seed,
                 provider_key: &provider_key,
                 scopes: &scopes,
                 purpose: &purpose_code,
@@ -85,7 +88,10 @@ fn ShareForm() -> impl IntoView {
             .await?;
             // Kept in the list before it is shown, so every code shown can be revoked.
             wallet.remember_grant(&code.entry_json).await?;
+            let id = code.id.clone();
             let _ = signed.try_set(Some(code));
+            // Then on the ledger; if the ledger cannot take it now, the list offers to try again.
+            run(published, async move { wallet.publish_grant(&id).await });
             Ok(())
         });
     };
@@ -122,6 +128,7 @@ fn ShareForm() -> impl IntoView {
             <button type="submit">"Sign and show the code"</button>
         </form>
         <ErrorNotice outcome test_id="share-error" />
+        <ErrorNotice outcome=published test_id="publish-error" />
         {move || signed.get().map(|code| view! {
             <section aria-labelledby="code-title" class="grant-code">
                 <h2 id="code-title">"Your consent code"</h2>
@@ -190,13 +197,24 @@ fn GrantItem(
     let id = grant.id.clone();
     let purpose = Purpose::from_code(&grant.purpose)
         .map_or_else(|| grant.purpose.clone(), |p| p.plain_words().to_string());
-    let revoked = grant.revocation.as_ref().map(|r| {
-        format!(
-            " on {} (signed on this device; the ledger does not have it yet)",
-            browser::local_date(r.revoked_at)
-        )
-    });
-    let (show_id, revoke_id, svg_id) = (id.clone(), id.clone(), id.clone());
+    let revoked = grant.revocation.as_ref().map(|r| format!(" on {}", browser::local_date(r.revoked_at)));
+    let on_ledger = |place: Option<OnLedger>, what: &str| match place {
+        Some(place) => format!(
+            "{what} on the ledger at index {}, verified against checkpoint size {}. ",
+            place.index, place.checkpoint_size
+        ),
+        None => format!("{what} not on the ledger yet. "),
+    };
+    let mut ledger = on_ledger(grant.ledger, "Grant");
+    if let Some(revocation) = &grant.revocation {
+        ledger.push_str(&on_ledger(revocation.ledger, "Revocation"));
+    }
+    let pending = grant.ledger.is_none() || grant.revocation.as_ref().is_some_and(|r| r.ledger.is_none());
+    let (show_id, revoke_id, svg_id, publish_id) = (id.clone(), id.clone(), id.clone(), id.clone());
+    let publish = move |_| {
+        let id = publish_id.clone();
+        run(outcome, async move { wallet.publish_grant(&id).await });
+    };
     let payload = grant.payload.clone();
     let show = move |_| {
         let (id, payload) = (show_id.clone(), payload.clone());
@@ -209,7 +227,10 @@ fn GrantItem(
     let revoke = move |_| {
         if browser::confirm("Revoke this grant? This cannot be undone.") {
             let id = revoke_id.clone();
-            run(outcome, async move { wallet.revoke_grant(&id).await });
+            run(outcome, async move {
+                wallet.revoke_grant(&id).await?;
+                wallet.publish_grant(&id).await
+            });
         }
     };
     let revocable = matches!(status, GrantStatus::Active | GrantStatus::NotYetValid);
@@ -222,7 +243,9 @@ fn GrantItem(
             ". Provider " <code>{grant.provider_key.chars().take(8).collect::<String>()} "…"</code> ". "
             <span class=format!("status {}", status.word().replace(' ', "-")) data-testid="grant-status">{status.word()}</span>
             {revoked}
+            <p class="ledger" data-testid="grant-ledger">{ledger}</p>
             <div class="actions">
+                {pending.then(|| view! { <button type="button" class="secondary" on:click=publish data-testid="publish-grant">"Put on the ledger"</button> })}
                 {showable.then(|| view! { <button type="button" class="secondary" on:click=show.clone()>"Show code"</button> })}
                 {revocable.then(|| view! { <button type="button" class="danger" on:click=revoke>"Revoke"</button> })}
             </div>

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use ed25519_dalek::SigningKey;
 
-use super::{payload, ConsentError, Revocation, SignedGrant};
+use super::{payload, ConsentError, GrantCommitment, LogEntry, Revocation, SignedGrant};
 
 /// A grant this wallet signed, as the wallet remembers it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +30,18 @@ pub struct IssuedGrant {
     pub payload: String,
     /// The revocation, once revoked.
     pub revocation: Option<IssuedRevocation>,
+    /// Where the ledger holds the grant's commitment, once its inclusion was verified.
+    #[serde(default)]
+    pub ledger: Option<OnLedger>,
+}
+
+/// An entry's verified place on the ledger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnLedger {
+    /// The entry's index in the log.
+    pub index: u64,
+    /// The size of the verified checkpoint its inclusion was proven in.
+    pub checkpoint_size: u64,
 }
 
 /// A revocation this wallet signed.
@@ -39,6 +51,17 @@ pub struct IssuedRevocation {
     pub revoked_at: u64,
     /// The signed revocation (hex of its COSE bytes): what goes to the ledger.
     pub signed: String,
+    /// Where the ledger holds it, once its inclusion was verified.
+    #[serde(default)]
+    pub ledger: Option<OnLedger>,
+}
+
+impl IssuedRevocation {
+    /// The log entry for this revocation, to submit to the ledger.
+    pub fn log_entry(&self) -> Result<Vec<u8>, ConsentError> {
+        let bytes = hex::decode(&self.signed).map_err(|_| ConsentError::NotCose("not hexadecimal".into()))?;
+        Ok(LogEntry::Revocation(Revocation::verify(&bytes)?).to_bytes())
+    }
 }
 
 /// Where a grant stands for the patient at a given time.
@@ -81,7 +104,16 @@ impl IssuedGrant {
             commitment: hex::encode(grant.commitment()),
             payload,
             revocation: None,
+            ledger: None,
         }
+    }
+
+    /// The log entry for this grant (its commitment, signed with `issuer`, the pairwise key that
+    /// signed it), to submit to the ledger. Ed25519 signing is deterministic: the same grant
+    /// always gives the same entry, so submitting it again finds the same index.
+    pub fn log_entry(&self, issuer: &SigningKey) -> Result<Vec<u8>, ConsentError> {
+        let grant = SignedGrant::decode(&payload::decode(&self.payload)?)?;
+        Ok(LogEntry::Grant(GrantCommitment::sign(&grant, issuer)?).to_bytes())
     }
 
     /// The status at `now` (Unix seconds). A revocation outranks the dates.
@@ -103,6 +135,10 @@ impl IssuedGrant {
     pub fn revoke(&self, issuer: &SigningKey, now: u64) -> Result<IssuedRevocation, ConsentError> {
         let grant = SignedGrant::decode(&payload::decode(&self.payload)?)?;
         let revocation = Revocation::sign(&grant, issuer, now)?;
-        Ok(IssuedRevocation { revoked_at: revocation.revoked_at, signed: hex::encode(revocation.bytes()) })
+        Ok(IssuedRevocation {
+            revoked_at: revocation.revoked_at,
+            signed: hex::encode(revocation.bytes()),
+            ledger: None,
+        })
     }
 }
