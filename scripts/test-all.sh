@@ -26,7 +26,7 @@ log "wasm tests in headless Chromium (wasm-core; the app's storage on real Index
 WASM_BINDGEN_USE_BROWSER=1 cargo test --locked -p wasm-core --target wasm32-unknown-unknown
 WASM_BINDGEN_USE_BROWSER=1 cargo test --locked -p assent-app --target wasm32-unknown-unknown --test '*' 
 
-log "fuzz targets: build, and run each once over its seed corpus (fuzzing itself: cargo fuzz, nightly)"
+log "fuzz targets: build, and run each once over its seed corpus (fuzzing itself: scripts/fuzz.sh)"
 cargo build --release --locked --manifest-path fuzz/Cargo.toml --target-dir "$CARGO_TARGET_DIR/fuzz"
 for target in consent_decoders vault_record log_entry tlog_decoders; do
   "$CARGO_TARGET_DIR/fuzz/release/$target" -runs=0 "fuzz/corpus/$target"
