@@ -502,6 +502,18 @@ pub fn tiles_for_consistency(size1: u64, size2: u64) -> Result<Vec<TileId>, Tile
     Ok(recorder.into_tiles())
 }
 
+/// The hash tiles needed to check that the tree of `size2` extends the tree of `size1` and, if
+/// not, to show which older root it implies: the consistency proof's tiles, plus the tile that
+/// holds the older tree's root when `size1` is a power of two (a proof leaves that hash out).
+pub fn tiles_for_extension(size1: u64, size2: u64) -> Result<Vec<TileId>, TileError> {
+    let recorder = TileRecorder::new(size2);
+    proof::consistency_proof(size1, size2, &recorder)?;
+    if size1.is_power_of_two() {
+        recorder.subtree_hash(size1.trailing_zeros() as u8, 0)?;
+    }
+    Ok(recorder.into_tiles())
+}
+
 /// The hash tiles needed to compute the root of the tree of `size` (its right edge).
 pub fn tiles_for_root(size: u64) -> Result<Vec<TileId>, TileError> {
     let recorder = TileRecorder::new(size);

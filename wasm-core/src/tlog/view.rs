@@ -11,9 +11,6 @@
 //! the same size are caught as a fork too. Sans-IO: callers fetch notes and tiles and pass the
 //! bytes in; [`LogView::tiles_to_extend`] and [`LogView::tiles_for_inclusion`] say what to fetch.
 
-use std::cell::RefCell;
-use std::collections::BTreeSet;
-
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +20,9 @@ use crate::tlog::merkle::leaf_hash;
 use crate::tlog::note::{KeyType, NoteError, NoteVerifier, SignatureKind};
 use crate::tlog::policy::{Policy, PolicyError};
 use crate::tlog::proof::{consistency_roots, verify_inclusion, HashSource, ProofError};
-use crate::tlog::tiles::{TileError, TileId, TileReader, TiledTree};
+use crate::tlog::tiles::{
+    tiles_for_extension, tiles_for_inclusion, TileError, TileId, TileReader, TiledTree,
+};
 
 /// The `kind` of exported fork evidence.
 pub const FORK_EVIDENCE_KIND: &str = "assent/fork-evidence/v1";
@@ -270,9 +269,7 @@ impl LogView {
         let Some(latest) = &self.latest else { return Ok(Vec::new()) };
         match self.compare(latest, offered)? {
             None => Ok(Vec::new()),
-            Some(old_size) => Ok(tiles_read_by(|reader| {
-                let _ = consistency_from_tiles(old_size, offered.size(), reader);
-            })),
+            Some(old_size) => tiles_for_extension(old_size, offered.size()).map_err(ViewError::BadTiles),
         }
     }
 
@@ -329,9 +326,7 @@ impl LogView {
         if index >= latest.size() {
             return Err(ViewError::NotIncluded(ProofError::IndexOutOfRange { index, size: latest.size() }));
         }
-        Ok(tiles_read_by(|reader| {
-            let _ = TiledTree::new(latest.size(), reader).inclusion_proof(index);
-        }))
+        tiles_for_inclusion(index, latest.size()).map_err(ViewError::BadTiles)
     }
 
     /// Proves that `entry` is at `index` in the latest verified tree, from fetched tiles.
@@ -386,26 +381,6 @@ fn consistency_from_tiles<R: TileReader + ?Sized>(
     };
     let (old_root, new_root) = consistency_roots(old_size, new_size, &proof, &seed)?;
     Ok((proof, old_root, new_root))
-}
-
-/// The tiles a tiled computation reads, found by running it over placeholder tiles.
-fn tiles_read_by(compute: impl FnOnce(&DryRun)) -> Vec<TileId> {
-    let reader = DryRun::default();
-    compute(&reader);
-    reader.read.into_inner().into_iter().collect()
-}
-
-/// Answers every tile with zeroes of the right length, and remembers which were asked for.
-#[derive(Default)]
-struct DryRun {
-    read: RefCell<BTreeSet<TileId>>,
-}
-
-impl TileReader for DryRun {
-    fn read_tile(&self, tile: TileId) -> Result<Option<Vec<u8>>, TileError> {
-        self.read.borrow_mut().insert(tile);
-        Ok(Some(vec![0; tile.byte_len()]))
-    }
 }
 
 /// Two checkpoints the log signed that cannot both be true, with the proof that shows it.
