@@ -6,6 +6,9 @@
 //! the proofs touch, which are computed from their children, so the proofs and roots are real
 //! RFC 9162 ones without building 2^32 leaves.
 //!
+//! It also writes the check as JSON to `target/bench/tlog-fixture.json`, for the same check in
+//! wasm in Chromium (`bench/tlog-verify.mjs`).
+//!
 //! Run: `cargo bench -p wasm-core --bench tlog_verify`
 
 use std::collections::HashMap;
@@ -87,6 +90,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     policy.push_str("group all-three all w0 w1 w2\nquorum all-three\n");
     let trust = LogTrust::new(&log.verifier_key(), Some(&policy))?;
+
+    let b64 = |hash: &Digest256| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, hash);
+    let fixture = serde_json::json!({
+        "vkey": log.verifier_key(),
+        "policy": policy,
+        "note": note,
+        "leaf": b64(&leaf),
+        "index": index,
+        "inclusion": inclusion.iter().map(b64).collect::<Vec<_>>(),
+        "size1": size1,
+        "root1": b64(&root1),
+        "consistency": consistency.iter().map(b64).collect::<Vec<_>>(),
+    });
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("tlog-fixture.json"), fixture.to_string())?;
 
     let check = || -> Result<(), Box<dyn std::error::Error>> {
         let checkpoint = trust.open(note.as_bytes())?;

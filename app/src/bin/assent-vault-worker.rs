@@ -318,6 +318,76 @@ pub async fn publish_grant(
     Ok(reply)
 }
 
+/// A ledger check as a client makes it — a checkpoint under a witness policy, an inclusion proof
+/// and a consistency proof — held ready to verify again and again (for `bench/tlog-verify.mjs`,
+/// which times it against the native figure).
+#[wasm_bindgen]
+pub struct LedgerCheck {
+    trust: wasm_core::tlog::view::LogTrust,
+    note: String,
+    leaf: wasm_core::hash::Digest256,
+    index: u64,
+    inclusion: Vec<wasm_core::hash::Digest256>,
+    size1: u64,
+    root1: wasm_core::hash::Digest256,
+    consistency: Vec<wasm_core::hash::Digest256>,
+}
+
+#[wasm_bindgen]
+impl LedgerCheck {
+    /// Reads the check from the JSON `cargo bench -p wasm-core --bench tlog_verify` writes.
+    #[wasm_bindgen(constructor)]
+    pub fn new(fixture_json: &str) -> Result<LedgerCheck, JsValue> {
+        use base64::Engine as _;
+        let words = |text: &str| JsValue::from_str(text);
+        let fixture: serde_json::Value = serde_json::from_str(fixture_json).map_err(|_| words("not JSON"))?;
+        let hash = |value: &serde_json::Value| -> Result<wasm_core::hash::Digest256, JsValue> {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(value.as_str().unwrap_or_default())
+                .map_err(|_| words("a hash is not base64"))?;
+            bytes.try_into().map_err(|_| words("a hash is not 32 bytes"))
+        };
+        let hashes = |value: &serde_json::Value| -> Result<Vec<wasm_core::hash::Digest256>, JsValue> {
+            value.as_array().ok_or_else(|| words("a proof is not a list"))?.iter().map(hash).collect()
+        };
+        let text = |name: &str| fixture[name].as_str().map(str::to_owned).ok_or_else(|| words(name));
+        let number = |name: &str| fixture[name].as_u64().ok_or_else(|| words(name));
+        let trust = wasm_core::tlog::view::LogTrust::new(&text("vkey")?, Some(&text("policy")?))
+            .map_err(|error| words(&error.to_string()))?;
+        Ok(LedgerCheck {
+            trust,
+            note: text("note")?,
+            leaf: hash(&fixture["leaf"])?,
+            index: number("index")?,
+            inclusion: hashes(&fixture["inclusion"])?,
+            size1: number("size1")?,
+            root1: hash(&fixture["root1"])?,
+            consistency: hashes(&fixture["consistency"])?,
+        })
+    }
+
+    /// Verifies the checkpoint (log signature, witness quorum), then both proofs.
+    pub fn verify(&self) -> Result<(), JsValue> {
+        use wasm_core::tlog::proof::{verify_consistency, verify_inclusion};
+        let error = |error: &dyn std::fmt::Display| JsValue::from_str(&error.to_string());
+        let checkpoint = self.trust.open(self.note.as_bytes()).map_err(|e| error(&e))?;
+        verify_inclusion(&self.leaf, self.index, checkpoint.size(), &self.inclusion, checkpoint.root())
+            .map_err(|e| error(&e))?;
+        verify_consistency(self.size1, checkpoint.size(), &self.consistency, &self.root1, checkpoint.root())
+            .map_err(|e| error(&e))
+    }
+}
+
+/// Verifies an Ed25519 signature exactly as everything in Assent does (`verify_strict`); for the
+/// benchmark against WebCrypto and @noble/ed25519.
+#[wasm_bindgen]
+pub fn ed25519_verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    match (<[u8; 32]>::try_from(public_key), <[u8; 64]>::try_from(signature)) {
+        (Ok(key), Ok(signature)) => wasm_core::consent::verify_ed25519(&key, message, &signature),
+        _ => false,
+    }
+}
+
 /// The zxcvbn estimate of a passphrase: `{"score":0-4,"warning":"…","suggestion":"…"}`.
 #[wasm_bindgen]
 pub fn passphrase_strength(passphrase: &str) -> String {

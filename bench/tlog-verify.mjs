@@ -1,0 +1,73 @@
+// Ledger verification in headless Chromium, one page, one run:
+// - a ledger check in wasm (the vault worker module): a checkpoint of a 2^32-entry tree signed by
+//   the log and cosigned by 3 witnesses under a 3-of-3 policy, an inclusion proof and a
+//   consistency proof — the fixture `cargo bench -p wasm-core --bench tlog_verify` writes, for
+//   the ratio to its native figure;
+// - one Ed25519 verification: our wasm (`verify_strict`), WebCrypto Ed25519 and @noble/ed25519
+//   (npm), on the same key, message and signature.
+// Run: bash scripts/bench.sh tlog
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gotoApp, openPage, repoRoot, startGateway } from "../tests/e2e/harness.mjs";
+import { median } from "./stats.mjs";
+
+const RUNS = Number(process.env.RUNS ?? 21);
+const fixture = readFileSync(join(repoRoot, "target/bench/tlog-fixture.json"), "utf8");
+
+const gateway = await startGateway();
+const { browser, page, problems } = await openPage(gateway.url);
+try {
+  await page.route("**/bench/noble-ed25519.js", (route) =>
+    route.fulfill({ path: join(repoRoot, "node_modules/@noble/ed25519/index.js"), contentType: "text/javascript" }),
+  );
+  await gotoApp(page, gateway.url, problems);
+  const result = await page.evaluate(
+    async ({ runs, fixture }) => {
+      const vault = await import("/assent-vault-worker.js");
+      await vault.default({ module_or_path: "/assent-vault-worker_bg.wasm" });
+      const noble = await import("/bench/noble-ed25519.js");
+      // The page's clock ticks in 0.1 ms steps: time batches of 50 and divide.
+      const time = async (f) => {
+        const times = [];
+        for (let i = 0; i < runs; i++) {
+          const start = performance.now();
+          for (let j = 0; j < 50; j++) await f();
+          times.push((performance.now() - start) / 50);
+        }
+        return times;
+      };
+      const check = new vault.LedgerCheck(fixture);
+      check.verify();
+      const ledger = await time(() => check.verify());
+
+      const keys = await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]);
+      const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", keys.publicKey));
+      const message = new TextEncoder().encode("assent/v1/grant-commitment: a 200-byte-ish statement ".repeat(4));
+      const signature = new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, keys.privateKey, message));
+      if (!vault.ed25519_verify(publicKey, message, signature)) throw new Error("wasm did not verify");
+      if (!(await crypto.subtle.verify({ name: "Ed25519" }, keys.publicKey, signature, message))) throw new Error("WebCrypto did not verify");
+      if (!(await noble.verifyAsync(signature, message, publicKey))) throw new Error("noble did not verify");
+      const ours = await time(() => vault.ed25519_verify(publicKey, message, signature));
+      const webcrypto = await time(() => crypto.subtle.verify({ name: "Ed25519" }, keys.publicKey, signature, message));
+      const nobleTimes = await time(() => noble.verifyAsync(signature, message, publicKey));
+      return { ledger, ours, webcrypto, noble: nobleTimes };
+    },
+    { runs: RUNS, fixture },
+  );
+  if (problems.length) throw new Error(problems.join("; "));
+  const ms = (xs) => median(xs).toFixed(3);
+  console.log(`| measure (median of ${RUNS} batches of 50) | ms | ratio |`);
+  console.log("|---|---:|---:|");
+  console.log(`| ledger check in wasm: checkpoint + 3 cosignatures + inclusion + consistency (2^32) | ${ms(result.ledger)} | target ≤ 0.5 ms |`);
+  const base = median(result.ours);
+  for (const [name, xs] of [
+    ["Ed25519 verify, our wasm (verify_strict)", result.ours],
+    ["Ed25519 verify, WebCrypto", result.webcrypto],
+    ["Ed25519 verify, @noble/ed25519 3.2", result.noble],
+  ]) {
+    console.log(`| ${name} | ${ms(xs)} | ${(median(xs) / base).toFixed(2)}× ours |`);
+  }
+} finally {
+  await browser.close();
+  await gateway.stop();
+}
