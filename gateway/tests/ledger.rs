@@ -12,14 +12,15 @@ use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use ed25519_dalek::SigningKey;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use support::{entries, get, request, run_assent, serve, Process as Server, Response, NOW, ORIGIN};
+use support::{
+    check_added, entries, get, request, run_assent, serve, served_checkpoint, Process as Server, Response,
+    NOW, ORIGIN,
+};
 use wasm_core::consent::entry::MAX_ENTRY_BYTES;
 use wasm_core::consent::{GrantCommitment, GrantDraft, LogEntry};
-use wasm_core::hash::Digest256;
 use wasm_core::tlog::checkpoint::{open_checkpoint, Checkpoint};
-use wasm_core::tlog::merkle::leaf_hash;
 use wasm_core::tlog::note::NoteVerifier;
-use wasm_core::tlog::proof::{verify_consistency, verify_inclusion};
+use wasm_core::tlog::proof::verify_consistency;
 use wasm_core::tlog::tiles::{decode_entry_bundle, tiles_for_size, TilePath, TileSet, TiledTree};
 
 /// `assent serve` with its key in `root/keys` and `extra` arguments.
@@ -36,33 +37,8 @@ fn post(addr: &str, entry: &[u8]) -> Response {
     request(addr, "POST", "/add", entry).expect("POST /add")
 }
 
-fn b64_hash(value: &serde_json::Value) -> Digest256 {
-    BASE64.decode(value.as_str().expect("base64 string")).expect("base64").try_into().expect("32 bytes")
-}
-
-/// Opens a checkpoint note with the log's verifier key.
-fn open(note: &str, vkey: &str) -> Checkpoint {
-    let verifier = NoteVerifier::parse(vkey).expect("verifier key");
-    open_checkpoint(note.as_bytes(), ORIGIN, &[verifier]).expect("checkpoint opens with the log key").0
-}
-
 fn checkpoint(server: &Server) -> Checkpoint {
-    let response = get(&server.addr, "/checkpoint");
-    assert_eq!(response.status, 200);
-    open(&String::from_utf8(response.body).expect("utf-8"), &server.vkey)
-}
-
-/// Checks an `/add` reply: its proof verifies against its own signed checkpoint.
-fn check_added(reply: &serde_json::Value, entry: &[u8], vkey: &str) -> u64 {
-    let index = reply["index"].as_u64().expect("index");
-    let size = reply["checkpoint_size"].as_u64().expect("checkpoint_size");
-    let head = open(reply["checkpoint"].as_str().expect("checkpoint"), vkey);
-    assert_eq!(head.size, size);
-    assert_eq!(b64_hash(&reply["leaf_hash"]), leaf_hash(entry));
-    let proof: Vec<Digest256> =
-        reply["inclusion_proof"].as_array().expect("proof array").iter().map(b64_hash).collect();
-    verify_inclusion(&leaf_hash(entry), index, size, &proof, &head.root).expect("inclusion proof verifies");
-    index
+    served_checkpoint(&server.addr, &server.vkey)
 }
 
 /// Fetches every tile and bundle of the tree of `size`; returns the hash tiles and entries.

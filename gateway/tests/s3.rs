@@ -15,16 +15,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, UpdateVersion};
-use support::{app_fixture, entries, get, request, ASSENT, ORIGIN};
-use wasm_core::hash::Digest256;
-use wasm_core::tlog::checkpoint::{open_checkpoint, Checkpoint};
+use support::{app_fixture, check_added, entries, get, request, served_checkpoint, ASSENT};
+use wasm_core::tlog::checkpoint::Checkpoint;
 use wasm_core::tlog::merkle::leaf_hash;
-use wasm_core::tlog::note::NoteVerifier;
-use wasm_core::tlog::proof::verify_inclusion;
 use wasm_core::tlog::tiles::{decode_entry_bundle, tiles_for_size, TilePath, TileSet, TiledTree};
 
 /// Short leases, so a test restarting after `kill -9` waits seconds, not the default ten.
@@ -171,35 +167,11 @@ fn start_after_crash(root: &FsPath, url: &str) -> Server {
 fn add(server: &Server, entry: &[u8]) -> u64 {
     let response = request(&server.addr, "POST", "/add", entry).expect("POST /add");
     assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
-    check_added(&response.body, entry, &server.vkey)
-}
-
-fn b64_hash(value: &serde_json::Value) -> Digest256 {
-    BASE64.decode(value.as_str().expect("base64 string")).expect("base64").try_into().expect("32 bytes")
-}
-
-fn open(note: &str, vkey: &str) -> Checkpoint {
-    let verifier = NoteVerifier::parse(vkey).expect("verifier key");
-    open_checkpoint(note.as_bytes(), ORIGIN, &[verifier]).expect("checkpoint opens with the log key").0
-}
-
-fn check_added(body: &[u8], entry: &[u8], vkey: &str) -> u64 {
-    let reply: serde_json::Value = serde_json::from_slice(body).expect("JSON reply");
-    let index = reply["index"].as_u64().expect("index");
-    let size = reply["checkpoint_size"].as_u64().expect("checkpoint_size");
-    let head = open(reply["checkpoint"].as_str().expect("checkpoint"), vkey);
-    assert_eq!(head.size, size);
-    assert_eq!(b64_hash(&reply["leaf_hash"]), leaf_hash(entry));
-    let proof: Vec<Digest256> =
-        reply["inclusion_proof"].as_array().expect("proof array").iter().map(b64_hash).collect();
-    verify_inclusion(&leaf_hash(entry), index, size, &proof, &head.root).expect("inclusion proof verifies");
-    index
+    check_added(&response.json(), entry, &server.vkey)
 }
 
 fn checkpoint(server: &Server) -> Checkpoint {
-    let response = get(&server.addr, "/checkpoint");
-    assert_eq!(response.status, 200);
-    open(&String::from_utf8(response.body).expect("utf-8"), &server.vkey)
+    served_checkpoint(&server.addr, &server.vkey)
 }
 
 /// Every tile and bundle of the tree of `size` over HTTP: checks the root, returns the entries.
@@ -355,7 +327,7 @@ fn kill_9_mid_append_loses_no_acknowledged_entry() {
                         if response.status != 200 {
                             return;
                         }
-                        let index = check_added(&response.body, &entry, &server.vkey);
+                        let index = check_added(&response.json(), &entry, &server.vkey);
                         let previous = acknowledged.lock().expect("lock").insert(index, entry);
                         assert!(previous.is_none(), "index {index} acknowledged twice");
                     }

@@ -9,10 +9,16 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use ed25519_dalek::SigningKey;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use wasm_core::consent::{GrantCommitment, GrantDraft, LogEntry};
+use wasm_core::hash::Digest256;
+use wasm_core::tlog::checkpoint::{open_checkpoint, Checkpoint};
+use wasm_core::tlog::merkle::leaf_hash;
+use wasm_core::tlog::note::NoteVerifier;
+use wasm_core::tlog::proof::verify_inclusion;
 
 /// The time the test entries are signed at.
 pub const NOW: u64 = 1_790_000_000;
@@ -204,4 +210,35 @@ pub fn serve(root: &Path, keys: &Path, extra: &[&str]) -> Process {
         .arg(app_fixture(root))
         .args(extra);
     spawn_listening(command, "log verifier key: ", "Assent is running at http://")
+}
+
+/// A base64 hash field of a JSON reply.
+pub fn b64_hash(value: &serde_json::Value) -> Digest256 {
+    BASE64.decode(value.as_str().expect("base64 string")).expect("base64").try_into().expect("32 bytes")
+}
+
+/// Opens a checkpoint note of [`ORIGIN`] with the log's verifier key.
+pub fn open(note: &str, vkey: &str) -> Checkpoint {
+    let verifier = NoteVerifier::parse(vkey).expect("verifier key");
+    open_checkpoint(note.as_bytes(), ORIGIN, &[verifier]).expect("checkpoint opens with the log key").0
+}
+
+/// The checkpoint the gateway at `addr` serves, opened with its key.
+pub fn served_checkpoint(addr: &str, vkey: &str) -> Checkpoint {
+    let response = get(addr, "/checkpoint");
+    assert_eq!(response.status, 200);
+    open(&String::from_utf8(response.body).expect("utf-8"), vkey)
+}
+
+/// Checks an `/add` reply: its proof verifies against its own signed checkpoint. Returns the index.
+pub fn check_added(reply: &serde_json::Value, entry: &[u8], vkey: &str) -> u64 {
+    let index = reply["index"].as_u64().expect("index");
+    let size = reply["checkpoint_size"].as_u64().expect("checkpoint_size");
+    let head = open(reply["checkpoint"].as_str().expect("checkpoint"), vkey);
+    assert_eq!(head.size, size);
+    assert_eq!(b64_hash(&reply["leaf_hash"]), leaf_hash(entry));
+    let proof: Vec<Digest256> =
+        reply["inclusion_proof"].as_array().expect("proof array").iter().map(b64_hash).collect();
+    verify_inclusion(&leaf_hash(entry), index, size, &proof, &head.root).expect("inclusion proof verifies");
+    index
 }
