@@ -151,14 +151,8 @@ impl Refresh {
                 Err(error) => self.refused(error),
             },
             RefreshState::Tiles { offered, wanted, mut fetched } => {
-                let Some(tile) = wanted.get(fetched.len()).copied() else {
-                    return self
-                        .gateway_done(GatewayOutcome::Failed { reason: "answer to no request".into() });
-                };
-                // Exactly the width asked for: a truncated tile, or a wider one from a larger tree
-                // than the checkpoint, is refused here.
-                if let Err(error) = fetched.insert(tile, body) {
-                    return self.refused(ViewError::BadTiles(error));
+                if let Err(error) = insert_next(&mut fetched, &wanted, body) {
+                    return self.refused(error);
                 }
                 self.state = RefreshState::Tiles { offered, wanted, fetched };
                 self.try_advance();
@@ -277,9 +271,11 @@ impl ProveInclusion {
 
     /// Hands in the answer to the last [`ProveInclusion::next_fetch`].
     pub fn receive(&mut self, answer: Result<Vec<u8>, String>) {
-        let Some(tile) = self.wanted.get(self.fetched.len()).copied() else { return };
+        if self.next_fetch().is_none() {
+            return;
+        }
         let inserted = answer.and_then(|body| {
-            self.fetched.insert(tile, body).map_err(|error| ViewError::BadTiles(error).to_string())
+            insert_next(&mut self.fetched, &self.wanted, body).map_err(|error| error.to_string())
         });
         if let Err(reason) = inserted {
             return self.next_gateway(reason);
@@ -402,14 +398,14 @@ impl Submit {
                 Err(error) => self.refused(error),
             },
             SubmitState::Extend { offered, wanted, mut fetched, index, proof } => {
-                if let Some(error) = insert_next(&mut fetched, &wanted, body) {
+                if let Err(error) = insert_next(&mut fetched, &wanted, body) {
                     return self.refused(error);
                 }
                 self.state = SubmitState::Extend { offered, wanted, fetched, index, proof };
                 self.try_finish();
             }
             SubmitState::Prove { index, wanted, mut fetched } => {
-                if let Some(error) = insert_next(&mut fetched, &wanted, body) {
+                if let Err(error) = insert_next(&mut fetched, &wanted, body) {
                     return self.refused(error);
                 }
                 self.state = SubmitState::Prove { index, wanted, fetched };
@@ -489,12 +485,13 @@ impl Submit {
     }
 
     fn refused(&mut self, error: ViewError) {
+        let reason = error.to_string();
         if let ViewError::Fork(evidence) = error {
-            self.report.failures.push((self.gateway, ViewError::Fork(evidence.clone()).to_string()));
+            self.report.failures.push((self.gateway, reason));
             self.report.fork = Some(evidence);
             self.state = SubmitState::Done;
         } else {
-            self.next_gateway(error.to_string());
+            self.next_gateway(reason);
         }
     }
 
@@ -510,10 +507,12 @@ impl Submit {
     }
 }
 
-/// Adds the answer for the next wanted tile; the error if it is not that tile's exact width.
-fn insert_next(fetched: &mut TileSet, wanted: &[TileId], body: Vec<u8>) -> Option<ViewError> {
-    let tile = *wanted.get(fetched.len())?;
-    fetched.insert(tile, body).err().map(ViewError::BadTiles)
+/// Adds the answer for the next wanted tile. It must have exactly the width asked for: a
+/// truncated tile, or a wider one from a larger tree than the checkpoint, is refused.
+fn insert_next(fetched: &mut TileSet, wanted: &[TileId], body: Vec<u8>) -> Result<(), ViewError> {
+    let tile =
+        *wanted.get(fetched.len()).ok_or_else(|| ViewError::BadAnswer("an answer to no request".into()))?;
+    fetched.insert(tile, body).map_err(ViewError::BadTiles)
 }
 
 #[cfg(test)]
