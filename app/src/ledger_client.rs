@@ -84,6 +84,19 @@ async fn sleep(ms: i32) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// The gateways of the stored settings (JSON; empty: none stored), or else the local gateway
+/// (see [`gateways_or_local`]).
+pub async fn gateways(settings_json: &str) -> Result<Vec<GatewayConfig>, String> {
+    let configured = if settings_json.trim().is_empty() {
+        Vec::new()
+    } else {
+        serde_json::from_str(settings_json).map_err(|_| {
+            "the stored gateway settings are damaged; enter them again on the Ledger page".to_owned()
+        })?
+    };
+    gateways_or_local(configured).await
+}
+
 /// The gateways to use: `configured`, or else the local gateway that served this app (its key
 /// read from [`LOCAL_VKEY_PATH`] on the same origin, as trustworthy as the app's own code).
 pub async fn gateways_or_local(configured: Vec<GatewayConfig>) -> Result<Vec<GatewayConfig>, String> {

@@ -2,6 +2,7 @@
 //! proofs, for scripts and outside tools. Exit 0 when it verifies, 1 when it does not, 2 on a
 //! usage error (clap's, or an unreadable file).
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
@@ -74,18 +75,13 @@ fn opaque_root(bytes: &[u8]) -> Digest256 {
 /// Reads `path` (`-` for standard input), opens it as a note with `vkeys`, and returns its text.
 pub fn note(path: &Path, vkeys: &[NoteVerifier]) -> Result<String, VerifyError> {
     let read = |source| VerifyError::Read { path: path.to_owned(), source };
-    let mut bytes = Vec::new();
-    if path == Path::new("-") {
-        std::io::Read::read_to_end(
-            &mut std::io::Read::take(std::io::stdin().lock(), MAX_NOTE_FILE_BYTES),
-            &mut bytes,
-        )
-        .map_err(read)?;
+    let input: Box<dyn Read> = if path == Path::new("-") {
+        Box::new(std::io::stdin().lock())
     } else {
-        let file = std::fs::File::open(path).map_err(read)?;
-        std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_NOTE_FILE_BYTES), &mut bytes)
-            .map_err(read)?;
-    }
+        Box::new(std::fs::File::open(path).map_err(read)?)
+    };
+    let mut bytes = Vec::new();
+    input.take(MAX_NOTE_FILE_BYTES).read_to_end(&mut bytes).map_err(read)?;
     Ok(open_note(&bytes, vkeys)?.text().to_owned())
 }
 

@@ -232,13 +232,7 @@ pub fn tree_head(lines: &str, hex_lines: bool) -> Result<String, JsValue> {
 #[wasm_bindgen]
 pub async fn refresh_ledger(gateways_json: String, saved_note: String) -> Result<String, JsValue> {
     use assent_app::ledger_client;
-    let configured: Vec<ledger_client::GatewayConfig> = if gateways_json.trim().is_empty() {
-        Vec::new()
-    } else {
-        serde_json::from_str(&gateways_json)
-            .map_err(|_| JsValue::from_str("the stored gateway settings are damaged; enter them again"))?
-    };
-    let gateways = ledger_client::gateways_or_local(configured).await.map_err(|e| JsValue::from_str(&e))?;
+    let gateways = ledger_client::gateways(&gateways_json).await.map_err(|e| JsValue::from_str(&e))?;
     let saved = (!saved_note.is_empty()).then_some(saved_note.as_str());
     let mut report = ledger_client::refresh(&gateways, saved).await.map_err(|e| JsValue::from_str(&e))?;
     report["settings"] = serde_json::json!(gateways);
@@ -273,14 +267,7 @@ pub async fn publish_grant(
     use wasm_core::consent::issued::OnLedger;
     let words = |text: String| JsValue::from_str(&text);
     let mut state = read_state(&seed, &record)?;
-    let configured: Vec<ledger_client::GatewayConfig> = if gateways_json.trim().is_empty() {
-        Vec::new()
-    } else {
-        serde_json::from_str(&gateways_json).map_err(|_| {
-            words("the stored gateway settings are damaged; enter them again on the Ledger page".into())
-        })?
-    };
-    let gateways = ledger_client::gateways_or_local(configured).await.map_err(words)?;
+    let gateways = ledger_client::gateways(&gateways_json).await.map_err(words)?;
     let saved = (!saved_note.is_empty()).then_some(saved_note.as_str());
     let (mut view, _) = ledger_client::view_of(&gateways, saved).map_err(words)?;
     let grant = state
