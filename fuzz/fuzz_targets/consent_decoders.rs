@@ -9,6 +9,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = payload::verify(text, 1_790_000_000, Some(&[7u8; 32]));
         let _ = payload::decode(text);
+        let _ = payload::ledger_index(text);
     }
     let _ = SignedGrant::decode(data);
     let _ = grant::verify(data, 1_790_000_000, None);

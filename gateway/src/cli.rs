@@ -130,6 +130,19 @@ pub struct GrantVerifyArgs {
     /// The provider's public key (64 hex digits); without it the audience is not checked.
     #[arg(long, value_name = "ID", value_parser = grant_cli::parse_provider_key)]
     pub audience: Option<[u8; 32]>,
+    /// A gateway of the grant's log (repeat for failover); with `--vkey`, the grant's place on the
+    /// ledger (from an `AS1/<index>:` code) is checked too.
+    #[arg(long = "url", value_name = "URL", requires = "vkey")]
+    pub urls: Vec<String>,
+    /// The log's verifier key (`name+hash+base64`).
+    #[arg(long, value_name = "VKEY", requires = "urls")]
+    pub vkey: Option<String>,
+    /// A C2SP tlog-policy file of witnesses every checkpoint must meet.
+    #[arg(long, value_name = "FILE", requires = "vkey")]
+    pub policy: Option<PathBuf>,
+    /// A file holding the last verified checkpoint: read if present, written after the check.
+    #[arg(long, value_name = "FILE", requires = "vkey")]
+    pub state: Option<PathBuf>,
 }
 
 /// Arguments of `assent grant decode`.
@@ -293,6 +306,9 @@ pub enum CliError {
     /// A grant could not be read.
     #[error(transparent)]
     Grant(#[from] wasm_core::consent::ConsentError),
+    /// The ledger to check a grant against could not be set up.
+    #[error(transparent)]
+    GrantLedger(#[from] grant_cli::GrantCliError),
     /// A grant was read and is not valid; the verdict was printed.
     #[error("the grant is not valid; the verdict above lists the failed checks")]
     InvalidGrant,
@@ -373,7 +389,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Grant(GrantCommand::Verify(args)) => {
-            let (verdict, valid) = grant_cli::verify(&args.payload, args.now, args.audience.as_ref());
+            let ledger = grant_cli::ledger_to_check(&args)?;
+            let (verdict, valid, view) =
+                grant_cli::verify(&args.payload, args.now, args.audience.as_ref(), ledger);
+            if let (Some(view), Some(state)) = (view, &args.state) {
+                grant_cli::keep_state(state, &view)?;
+            }
             println!("{verdict}");
             if valid {
                 Ok(())

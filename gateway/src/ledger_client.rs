@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use wasm_core::consent::ledger_check::{LedgerCheck, LedgerCheckReport};
+use wasm_core::consent::SignedGrant;
 use wasm_core::tlog::sync::{
     Fetch, InclusionReport, ProveInclusion, Refresh, RefreshReport, Submit, SubmitReport,
 };
@@ -108,5 +110,15 @@ impl Gateways {
             prove.receive(self.get(&fetch));
         }
         Ok(prove.finish())
+    }
+
+    /// Checks that `grant` is at `index` (from its code, if it carries one) of the log `view`
+    /// follows, refreshing the view first (see [`LedgerCheck`]).
+    pub fn check_grant(&self, grant: &SignedGrant, index: Option<u64>, view: LogView) -> LedgerCheckReport {
+        let mut check = LedgerCheck::new(grant, index, view, self.urls.len());
+        while let Some(fetch) = check.next_fetch() {
+            check.receive(self.get(&fetch));
+        }
+        check.finish()
     }
 }

@@ -7,14 +7,21 @@ use std::path::Path;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use support::{run_assent, Run};
-use wasm_core::consent::{payload, GrantDraft};
+use wasm_core::consent::{payload, GrantCommitment, GrantDraft, LogEntry};
 use wasm_core::vault::MasterSeed;
 
 const NOW: u64 = 1_790_000_000;
 
 /// A payload for a 30-day grant to a provider, and that provider's key in hex.
 fn grant_payload() -> (String, String) {
-    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let (grant, _, provider) = signed_grant(3, "assent.example/log");
+    (payload::encode(grant.bytes()), provider)
+}
+
+/// A 30-day grant for the log `origin` to a provider: the grant, its commitment entry, and the
+/// provider's key in hex.
+fn signed_grant(seed: u64, origin: &str) -> (wasm_core::consent::SignedGrant, Vec<u8>, String) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let provider = MasterSeed::generate(&mut rng).expect("seeded RNG").root_key().verifying_key().to_bytes();
     let patient = MasterSeed::generate(&mut rng).expect("seeded RNG").pairwise_key(&provider);
     let grant = GrantDraft {
@@ -23,11 +30,12 @@ fn grant_payload() -> (String, String) {
         purpose: "TREAT".into(),
         not_before: NOW,
         expires_at: NOW + 30 * 86_400,
-        log_origin: "assent.example/log".into(),
+        log_origin: origin.into(),
     }
     .sign(&patient, NOW, &mut rng)
     .expect("signs");
-    (payload::encode(grant.bytes()), hex::encode(provider))
+    let entry = LogEntry::Grant(GrantCommitment::sign(&grant, &patient).expect("statement")).to_bytes();
+    (grant, entry, hex::encode(provider))
 }
 
 fn verify(args: &[&str]) -> (Run, serde_json::Value) {
@@ -92,4 +100,75 @@ fn decode_prints_the_claims() {
     let run = run_assent(&["grant", "decode", "--payload", "HC1:XYZ"], Path::new("."), "");
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("not an Assent consent code"), "{}", run.stderr);
+}
+
+#[test]
+fn the_ledger_check_proves_the_grant_at_its_code_index_and_refuses_a_wrong_one() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let gateway = support::serve(root.path(), &root.path().join("keys"), &[]);
+    let url = format!("http://{}", gateway.addr);
+    let (grant, entry, provider) = signed_grant(5, support::ORIGIN);
+    let (_, other_entry, _) = signed_grant(6, support::ORIGIN);
+    let mut indices = Vec::new();
+    for entry in [&other_entry, &entry] {
+        let reply = support::request(&gateway.addr, "POST", "/add", entry).expect("add").json();
+        indices.push(support::check_added(&reply, entry, &gateway.vkey));
+    }
+    let code = payload::encode(grant.bytes());
+    let state = root.path().join("checkpoint.note");
+    let now = NOW.to_string();
+    let with_ledger = |code: &str| {
+        let state = state.to_str().expect("utf-8 path").to_owned();
+        verify(&[
+            "--payload",
+            code,
+            "--now",
+            &now,
+            "--audience",
+            &provider,
+            "--url",
+            &url,
+            "--vkey",
+            &gateway.vkey,
+            "--state",
+            &state,
+        ])
+    };
+
+    let placed = payload::with_ledger_index(&code, indices[1]).expect("code");
+    let (run, json) = with_ledger(&placed);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(outcome_of(&json, "ledger"), "passed", "{json}");
+    assert_eq!(json["on_ledger"], true);
+    let kept = std::fs::read_to_string(&state).expect("state written");
+    assert!(kept.starts_with(&format!("{}\n2\n", support::ORIGIN)), "{kept}");
+
+    // The other grant's index: the entry there is not this grant's.
+    let (run, json) = with_ledger(&payload::with_ledger_index(&code, indices[0]).expect("code"));
+    assert_eq!((run.code, outcome_of(&json, "ledger").as_str()), (1, "failed"), "{json}");
+    assert_eq!(json["on_ledger"], false);
+    // Beyond the log, and a code with no place: not checked, and the offline checks still stand.
+    for code in [payload::with_ledger_index(&code, 7).expect("code"), code.clone()] {
+        let (run, json) = with_ledger(&code);
+        assert_eq!((run.code, outcome_of(&json, "ledger").as_str()), (0, "not_checked"), "{json}");
+    }
+    // A gateway that cannot be reached: not checked, with the reason.
+    let (run, json) = verify(&[
+        "--payload",
+        &placed,
+        "--now",
+        &now,
+        "--audience",
+        &provider,
+        "--url",
+        "http://127.0.0.1:9",
+        "--vkey",
+        &gateway.vkey,
+    ]);
+    assert_eq!((run.code, outcome_of(&json, "ledger").as_str()), (0, "not_checked"), "{json}");
+    // A stored checkpoint that no longer verifies (another log's key) is an error, not ignored.
+    std::fs::write(&state, "other.example/log\n1\nAAAA\n\n— x AAAA\n").expect("write");
+    let (run, _) = with_ledger(&placed);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("move the file away"), "{}", run.stderr);
 }

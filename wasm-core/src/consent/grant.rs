@@ -214,12 +214,23 @@ impl Verdict {
     /// True when no check failed and format, signature and the validity window passed. The
     /// audience, ledger and revocation may be "not checked": callers must show those as such.
     pub fn offline_checks_pass(&self) -> bool {
-        let passed =
-            |name| self.checks.iter().any(|c| c.name == name && matches!(c.outcome, CheckOutcome::Passed(_)));
+        let passed = |name| self.passed(name);
         self.checks.iter().all(|check| !matches!(check.outcome, CheckOutcome::Failed(_)))
             && [CheckName::Format, CheckName::Signature, CheckName::NotBefore, CheckName::Expiry]
                 .into_iter()
                 .all(passed)
+    }
+
+    /// Replaces the outcome of the check `name` (a verdict lists each check once).
+    pub fn set(&mut self, name: CheckName, outcome: CheckOutcome) {
+        if let Some(check) = self.checks.iter_mut().find(|check| check.name == name) {
+            check.outcome = outcome;
+        }
+    }
+
+    /// Whether the check `name` passed.
+    pub fn passed(&self, name: CheckName) -> bool {
+        self.checks.iter().any(|c| c.name == name && matches!(c.outcome, CheckOutcome::Passed(_)))
     }
 
     /// The reasons of the failed checks.

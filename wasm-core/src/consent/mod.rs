@@ -12,6 +12,7 @@ pub mod entry;
 pub mod fhir;
 pub mod grant;
 pub mod issued;
+pub mod ledger_check;
 pub mod payload;
 pub mod purpose;
 pub mod qr;
@@ -113,9 +114,12 @@ pub enum ConsentError {
         /// The cap.
         max: usize,
     },
-    /// A QR payload does not start with `AS1:`.
-    #[error("this is not an Assent consent code (it does not start with AS1:); ask the patient to show their consent code")]
+    /// A QR payload does not start with `AS1:` or `AS1/`.
+    #[error("this is not an Assent consent code (it does not start with AS1); ask the patient to show their consent code")]
     PayloadPrefix,
+    /// The ledger place in an `AS1/<index>:` payload is not a decimal index.
+    #[error("the consent code's ledger place is damaged (AS1/ must be followed by an index and a colon); scan it again or ask for a new code")]
+    PayloadLedgerIndex,
     /// A QR payload is not valid Base45.
     #[error("the consent code's text is damaged (not valid Base45); scan it again or ask for a new code")]
     PayloadEncoding,

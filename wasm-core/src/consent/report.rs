@@ -36,8 +36,9 @@ pub fn claims_json(grant: &SignedGrant) -> Value {
     })
 }
 
-/// The verdict as JSON: `valid` (the offline checks pass), each check with its outcome
-/// (`passed`, `failed`, `not_checked`) and detail, and the claims when readable.
+/// The verdict as JSON: `valid` (the offline checks pass), `on_ledger` (the ledger check
+/// passed too), each check with its outcome (`passed`, `failed`, `not_checked`) and detail, and
+/// the claims when readable.
 pub fn verdict_json(verdict: &Verdict) -> Value {
     let checks: Vec<Value> = verdict
         .checks
@@ -53,6 +54,7 @@ pub fn verdict_json(verdict: &Verdict) -> Value {
         .collect();
     json!({
         "valid": verdict.offline_checks_pass(),
+        "on_ledger": verdict.offline_checks_pass() && verdict.passed(CheckName::Ledger),
         "checks": checks,
         "grant": verdict.grant.as_ref().map(claims_json),
     })

@@ -9,5 +9,7 @@ pub mod note;
 pub mod policy;
 pub mod proof;
 pub mod sync;
+#[cfg(test)]
+pub(crate) mod test_log;
 pub mod tiles;
 pub mod view;

@@ -9,12 +9,17 @@
 //!   through the consistency proof each one's tiles give. Every gateway is asked, so gateways
 //!   that disagree are caught; a fork stops everything and keeps the evidence.
 //! - [`ProveInclusion`] proves one entry is in the view's latest tree from the tiles of the
-//!   first gateway that serves good ones.
+//!   first gateway that serves good ones; given only an index, it reads the entry from the
+//!   gateway's entry bundle first ([`ProveInclusion::read_entry`]).
+//!
+//! A partial tile or bundle a gateway does not serve is asked for once more at full width:
+//! tlog-tiles lets a server drop partial tiles once the full one exists (a static mirror may),
+//! and the first hashes or entries of the full tile are the partial one's.
 //! - [`Submit`] posts an entry and proves the answer: its checkpoint extends the view, and its
 //!   inclusion proof leads there.
 
 use crate::tlog::bundle::ProofBundle;
-use crate::tlog::tiles::{TileId, TileSet};
+use crate::tlog::tiles::{decode_entry_bundle, EntryBundleId, TileId, TileSet, TILE_WIDTH};
 use crate::tlog::view::{Advance, ForkEvidence, Included, LogView, VerifiedCheckpoint, ViewError};
 
 /// The path of a log's checkpoint, relative to a gateway's URL prefix.
@@ -94,7 +99,7 @@ impl RefreshReport {
 #[derive(Debug)]
 enum RefreshState {
     Checkpoint,
-    Tiles { offered: VerifiedCheckpoint, wanted: Vec<TileId>, fetched: TileSet },
+    Tiles { offered: VerifiedCheckpoint, tiles: TileFetch },
     Done,
 }
 
@@ -125,7 +130,7 @@ impl Refresh {
     pub fn next_fetch(&self) -> Option<Fetch> {
         let path = match &self.state {
             RefreshState::Checkpoint => CHECKPOINT_PATH.to_owned(),
-            RefreshState::Tiles { wanted, fetched, .. } => wanted.get(fetched.len())?.path(),
+            RefreshState::Tiles { tiles, .. } => tiles.next_path()?,
             RefreshState::Done => return None,
         };
         Some(Fetch { gateway: self.gateway, path, body: None })
@@ -134,46 +139,47 @@ impl Refresh {
     /// Hands in the answer to the last [`Refresh::next_fetch`]: the body, or why there is none
     /// (a timeout, an HTTP error status, a network error), in words.
     pub fn receive(&mut self, answer: Result<Vec<u8>, String>) {
-        let state = std::mem::replace(&mut self.state, RefreshState::Done);
-        let body = match answer {
-            Ok(body) => body,
-            Err(reason) => return self.gateway_done(GatewayOutcome::Failed { reason }),
-        };
-        match state {
-            RefreshState::Checkpoint => match self.view.trust().open(&body) {
-                Ok(offered) => match self.view.tiles_to_extend(&offered) {
-                    Ok(wanted) => {
-                        self.state = RefreshState::Tiles { offered, wanted, fetched: TileSet::new() };
-                        self.try_advance();
-                    }
+        match std::mem::replace(&mut self.state, RefreshState::Done) {
+            RefreshState::Checkpoint => {
+                let body = match answer {
+                    Ok(body) => body,
+                    Err(reason) => return self.gateway_done(GatewayOutcome::Failed { reason }),
+                };
+                match self.view.trust().open(&body) {
+                    Ok(offered) => match self.view.tiles_to_extend(&offered) {
+                        Ok(wanted) => {
+                            self.state = RefreshState::Tiles { offered, tiles: TileFetch::new(wanted) };
+                            self.try_advance();
+                        }
+                        Err(error) => self.refused(error),
+                    },
                     Err(error) => self.refused(error),
-                },
-                Err(error) => self.refused(error),
-            },
-            RefreshState::Tiles { offered, wanted, mut fetched } => {
-                if let Err(error) = insert_next(&mut fetched, &wanted, body) {
-                    return self.refused(error);
                 }
-                self.state = RefreshState::Tiles { offered, wanted, fetched };
-                self.try_advance();
             }
+            RefreshState::Tiles { offered, mut tiles } => match tiles.receive(answer) {
+                Ok(()) => {
+                    self.state = RefreshState::Tiles { offered, tiles };
+                    self.try_advance();
+                }
+                Err(TileFailure::Unanswered(reason)) => self.gateway_done(GatewayOutcome::Failed { reason }),
+                Err(TileFailure::Refused(error)) => self.refused(error),
+            },
             RefreshState::Done => {}
         }
     }
 
     /// Advances the view once every wanted tile is in.
     fn try_advance(&mut self) {
-        let RefreshState::Tiles { wanted, fetched, .. } = &self.state else { return };
-        if fetched.len() < wanted.len() {
+        let RefreshState::Tiles { tiles, .. } = &self.state else { return };
+        if !tiles.is_complete() {
             return;
         }
-        let RefreshState::Tiles { offered, fetched, .. } =
-            std::mem::replace(&mut self.state, RefreshState::Done)
+        let RefreshState::Tiles { offered, tiles } = std::mem::replace(&mut self.state, RefreshState::Done)
         else {
             return;
         };
         let size = offered.size();
-        match self.view.advance(offered, &fetched) {
+        match self.view.advance(offered, &tiles.fetched) {
             Ok(Advance::First) => self.gateway_done(GatewayOutcome::First { size }),
             Ok(Advance::Unchanged) => self.gateway_done(GatewayOutcome::Current { size }),
             Ok(Advance::Extended { from }) => self.gateway_done(GatewayOutcome::Advanced { from, to: size }),
@@ -214,6 +220,9 @@ impl Refresh {
 pub struct InclusionReport {
     /// The proof, if a gateway's tiles gave one.
     pub included: Option<Included>,
+    /// The entry proven (as read from the gateway's entry bundle, for
+    /// [`ProveInclusion::read_entry`]).
+    pub entry: Option<Vec<u8>>,
     /// Each gateway that failed before, and why, in words for a person.
     pub failures: Vec<(usize, String)>,
 }
@@ -223,14 +232,27 @@ pub struct InclusionReport {
 #[derive(Debug)]
 pub struct ProveInclusion {
     view: LogView,
-    entry: Vec<u8>,
+    /// The entry, when the caller knows it; otherwise read from each gateway's entry bundle.
+    known_entry: Option<Vec<u8>>,
     index: u64,
     wanted: Vec<TileId>,
     gateway_count: usize,
     gateway: usize,
-    fetched: TileSet,
+    entry: EntryRead,
+    tiles: TileFetch,
     failures: Vec<(usize, String)>,
     included: Option<Included>,
+}
+
+/// Where the entry being proven stands with the current gateway.
+#[derive(Debug)]
+enum EntryRead {
+    /// Read from its bundle at the width the view's tree has; `full_instead`: at full width.
+    Reading {
+        bundle: EntryBundleId,
+        full_instead: bool,
+    },
+    Read(Vec<u8>),
 }
 
 impl ProveInclusion {
@@ -241,18 +263,48 @@ impl ProveInclusion {
         index: u64,
         gateway_count: usize,
     ) -> Result<ProveInclusion, ViewError> {
+        ProveInclusion::start(view, Some(entry), index, gateway_count)
+    }
+
+    /// Starts reading the entry at `index` of `view`'s latest tree from a gateway's entry bundle
+    /// and proving it is there. The bundle needs no trust: an entry that is not the one the tree
+    /// holds fails the proof, and the next gateway is asked.
+    pub fn read_entry(view: &LogView, index: u64, gateway_count: usize) -> Result<ProveInclusion, ViewError> {
+        ProveInclusion::start(view, None, index, gateway_count)
+    }
+
+    fn start(
+        view: &LogView,
+        known_entry: Option<Vec<u8>>,
+        index: u64,
+        gateway_count: usize,
+    ) -> Result<ProveInclusion, ViewError> {
         let wanted = view.tiles_for_inclusion(index)?;
-        Ok(ProveInclusion {
+        let mut prove = ProveInclusion {
             view: view.clone(),
-            entry,
+            known_entry,
             index,
+            tiles: TileFetch::new(wanted.clone()),
             wanted,
             gateway_count,
             gateway: 0,
-            fetched: TileSet::new(),
+            entry: EntryRead::Read(Vec::new()),
             failures: Vec::new(),
             included: None,
-        })
+        };
+        prove.entry = prove.entry_to_read()?;
+        Ok(prove)
+    }
+
+    /// The entry as the proof starts with each gateway: known, or to be read from its bundle.
+    fn entry_to_read(&self) -> Result<EntryRead, ViewError> {
+        if let Some(entry) = &self.known_entry {
+            return Ok(EntryRead::Read(entry.clone()));
+        }
+        let size = self.view.latest().map_or(0, |latest| latest.size());
+        let bundle =
+            EntryBundleId::in_tree(self.index / u64::from(TILE_WIDTH), size).map_err(ViewError::BadTiles)?;
+        Ok(EntryRead::Reading { bundle, full_instead: false })
     }
 
     /// The tiles one gateway must serve for the proof.
@@ -265,8 +317,12 @@ impl ProveInclusion {
         if self.included.is_some() || self.gateway >= self.gateway_count {
             return None;
         }
-        let tile = self.wanted.get(self.fetched.len())?;
-        Some(Fetch { gateway: self.gateway, path: tile.path(), body: None })
+        let path = match self.entry {
+            EntryRead::Reading { bundle, full_instead: false } => bundle.path(),
+            EntryRead::Reading { bundle, full_instead: true } => full_bundle(bundle).path(),
+            EntryRead::Read(_) => self.tiles.next_path()?,
+        };
+        Some(Fetch { gateway: self.gateway, path, body: None })
     }
 
     /// Hands in the answer to the last [`ProveInclusion::next_fetch`].
@@ -274,30 +330,77 @@ impl ProveInclusion {
         if self.next_fetch().is_none() {
             return;
         }
-        let inserted = answer.and_then(|body| {
-            insert_next(&mut self.fetched, &self.wanted, body).map_err(|error| error.to_string())
-        });
-        if let Err(reason) = inserted {
-            return self.next_gateway(reason);
-        }
-        if self.fetched.len() == self.wanted.len() {
-            match self.view.verify_inclusion(&self.entry, self.index, &self.fetched) {
-                Ok(included) => self.included = Some(included),
-                Err(error) => self.next_gateway(error.to_string()),
+        if let EntryRead::Reading { bundle, full_instead } = self.entry {
+            match (answer, full_instead) {
+                (Ok(body), _) => match self.entry_of_bundle(bundle, full_instead, &body) {
+                    Ok(entry) => self.entry = EntryRead::Read(entry),
+                    Err(error) => self.next_gateway(error.to_string()),
+                },
+                (Err(_), false) if bundle.is_partial() => {
+                    self.entry = EntryRead::Reading { bundle, full_instead: true }
+                }
+                (Err(reason), _) => self.next_gateway(reason),
             }
+            return self.try_prove();
+        }
+        match self.tiles.receive(answer) {
+            Ok(()) => self.try_prove(),
+            Err(TileFailure::Unanswered(reason)) => self.next_gateway(reason),
+            Err(TileFailure::Refused(error)) => self.next_gateway(error.to_string()),
+        }
+    }
+
+    /// The entry at the index, from its bundle (cut from the full bundle if that was fetched).
+    fn entry_of_bundle(&self, bundle: EntryBundleId, full: bool, body: &[u8]) -> Result<Vec<u8>, ViewError> {
+        let count = if full { TILE_WIDTH } else { bundle.width() };
+        let entries = decode_entry_bundle(body, usize::from(count)).map_err(ViewError::BadTiles)?;
+        let position = usize::try_from(self.index % u64::from(TILE_WIDTH))
+            .expect("invariant: a position within a bundle is below 256");
+        let entry = entries.get(position).ok_or_else(|| {
+            ViewError::BadAnswer(format!("the entry bundle {bundle} does not hold entry {}", self.index))
+        })?;
+        Ok(entry.to_vec())
+    }
+
+    /// Verifies the proof once the entry and every tile are in.
+    fn try_prove(&mut self) {
+        let EntryRead::Read(entry) = &self.entry else { return };
+        if self.included.is_some() || !self.tiles.is_complete() || self.gateway >= self.gateway_count {
+            return;
+        }
+        match self.view.verify_inclusion(entry, self.index, &self.tiles.fetched) {
+            Ok(included) => self.included = Some(included),
+            Err(error) => self.next_gateway(error.to_string()),
         }
     }
 
     fn next_gateway(&mut self, reason: String) {
         self.failures.push((self.gateway, reason));
         self.gateway += 1;
-        self.fetched = TileSet::new();
+        self.tiles = TileFetch::new(self.wanted.clone());
+        match self.entry_to_read() {
+            Ok(entry) => self.entry = entry,
+            // Not reached: the first call in `start` succeeded with the same view and index.
+            Err(error) => {
+                self.failures.push((self.gateway, error.to_string()));
+                self.gateway = self.gateway_count;
+            }
+        }
     }
 
     /// The proof's result, and why each gateway tried before failed.
     pub fn finish(self) -> InclusionReport {
-        InclusionReport { included: self.included, failures: self.failures }
+        let entry = match (&self.included, self.entry) {
+            (Some(_), EntryRead::Read(entry)) => Some(entry),
+            _ => None,
+        };
+        InclusionReport { included: self.included, entry, failures: self.failures }
     }
+}
+
+/// The full-width bundle a partial one is the start of.
+fn full_bundle(bundle: EntryBundleId) -> EntryBundleId {
+    EntryBundleId::new(bundle.index(), TILE_WIDTH).expect("invariant: 256 is a valid bundle width")
 }
 
 /// An entry submitted, and proven to be in the log.
@@ -326,16 +429,14 @@ enum SubmitState {
     /// Extending the view to the checkpoint of the gateway's answer, then checking its proof.
     Extend {
         offered: VerifiedCheckpoint,
-        wanted: Vec<TileId>,
-        fetched: TileSet,
+        tiles: TileFetch,
         index: u64,
         proof: Vec<crate::hash::Digest256>,
     },
     /// The answer's checkpoint is older than the view: proving inclusion from tiles instead.
     Prove {
         index: u64,
-        wanted: Vec<TileId>,
-        fetched: TileSet,
+        tiles: TileFetch,
     },
     Done,
 }
@@ -373,8 +474,8 @@ impl Submit {
     pub fn next_fetch(&self) -> Option<Fetch> {
         let (path, body) = match &self.state {
             SubmitState::Post => (ADD_PATH.to_owned(), Some(self.entry.clone())),
-            SubmitState::Extend { wanted, fetched, .. } | SubmitState::Prove { wanted, fetched, .. } => {
-                (wanted.get(fetched.len())?.path(), None)
+            SubmitState::Extend { tiles, .. } | SubmitState::Prove { tiles, .. } => {
+                (tiles.next_path()?, None)
             }
             SubmitState::Done => return None,
         };
@@ -385,33 +486,26 @@ impl Submit {
     /// there is none (for a refused entry, the gateway's message), in words.
     pub fn receive(&mut self, answer: Result<Vec<u8>, String>) {
         let state = std::mem::replace(&mut self.state, SubmitState::Done);
-        let body = match answer {
-            Ok(body) => body,
-            Err(reason) => return self.next_gateway(reason),
-        };
-        match state {
-            SubmitState::Post => match self.read_answer(&body) {
-                Ok(state) => {
-                    self.state = state;
-                    self.try_finish();
-                }
-                Err(error) => self.refused(error),
+        let received = match state {
+            SubmitState::Post => match answer {
+                Ok(body) => self.read_answer(&body).map_err(TileFailure::Refused),
+                Err(reason) => Err(TileFailure::Unanswered(reason)),
             },
-            SubmitState::Extend { offered, wanted, mut fetched, index, proof } => {
-                if let Err(error) = insert_next(&mut fetched, &wanted, body) {
-                    return self.refused(error);
-                }
-                self.state = SubmitState::Extend { offered, wanted, fetched, index, proof };
+            SubmitState::Extend { offered, mut tiles, index, proof } => {
+                tiles.receive(answer).map(|()| SubmitState::Extend { offered, tiles, index, proof })
+            }
+            SubmitState::Prove { index, mut tiles } => {
+                tiles.receive(answer).map(|()| SubmitState::Prove { index, tiles })
+            }
+            SubmitState::Done => return,
+        };
+        match received {
+            Ok(state) => {
+                self.state = state;
                 self.try_finish();
             }
-            SubmitState::Prove { index, wanted, mut fetched } => {
-                if let Err(error) = insert_next(&mut fetched, &wanted, body) {
-                    return self.refused(error);
-                }
-                self.state = SubmitState::Prove { index, wanted, fetched };
-                self.try_finish();
-            }
-            SubmitState::Done => {}
+            Err(TileFailure::Unanswered(reason)) => self.next_gateway(reason),
+            Err(TileFailure::Refused(error)) => self.refused(error),
         }
     }
 
@@ -428,47 +522,39 @@ impl Submit {
         }
         let offered = self.view.trust().open(bundle.checkpoint_note.as_bytes())?;
         match self.view.tiles_to_extend(&offered) {
-            Ok(wanted) => Ok(SubmitState::Extend {
-                offered,
-                wanted,
-                fetched: TileSet::new(),
-                index,
-                proof: bundle.proof,
-            }),
+            Ok(wanted) => {
+                Ok(SubmitState::Extend { offered, tiles: TileFetch::new(wanted), index, proof: bundle.proof })
+            }
             // An older checkpoint than the view (another gateway is ahead): prove the entry in
             // the view's tree from this gateway's tiles instead.
-            Err(ViewError::Rollback { .. }) => Ok(SubmitState::Prove {
-                index,
-                wanted: self.view.tiles_for_inclusion(index)?,
-                fetched: TileSet::new(),
-            }),
+            Err(ViewError::Rollback { .. }) => {
+                Ok(SubmitState::Prove { index, tiles: TileFetch::new(self.view.tiles_for_inclusion(index)?) })
+            }
             Err(error) => Err(error),
         }
     }
 
     fn try_finish(&mut self) {
         let ready = match &self.state {
-            SubmitState::Extend { wanted, fetched, .. } | SubmitState::Prove { wanted, fetched, .. } => {
-                fetched.len() == wanted.len()
-            }
+            SubmitState::Extend { tiles, .. } | SubmitState::Prove { tiles, .. } => tiles.is_complete(),
             _ => false,
         };
         if !ready {
             return;
         }
         let result = match std::mem::replace(&mut self.state, SubmitState::Done) {
-            SubmitState::Extend { offered, fetched, index, proof, .. } => {
+            SubmitState::Extend { offered, tiles, index, proof } => {
                 let size = offered.size();
                 // The view moves only if the proof holds too: a bad proof leaves it as it was.
                 let mut extended = self.view.clone();
-                extended.advance(offered, &fetched).and_then(|_| {
+                extended.advance(offered, &tiles.fetched).and_then(|_| {
                     let included = extended.verify_inclusion_proof(&self.entry, index, size, &proof)?;
                     self.view = extended;
                     Ok(included)
                 })
             }
-            SubmitState::Prove { index, fetched, .. } => {
-                self.view.verify_inclusion(&self.entry, index, &fetched)
+            SubmitState::Prove { index, tiles } => {
+                self.view.verify_inclusion(&self.entry, index, &tiles.fetched)
             }
             other => {
                 self.state = other;
@@ -507,63 +593,86 @@ impl Submit {
     }
 }
 
-/// Adds the answer for the next wanted tile. It must have exactly the width asked for: a
-/// truncated tile, or a wider one from a larger tree than the checkpoint, is refused.
-fn insert_next(fetched: &mut TileSet, wanted: &[TileId], body: Vec<u8>) -> Result<(), ViewError> {
-    let tile =
-        *wanted.get(fetched.len()).ok_or_else(|| ViewError::BadAnswer("an answer to no request".into()))?;
-    fetched.insert(tile, body).map_err(ViewError::BadTiles)
+/// Why a gateway's tile answer ended the attempt with it.
+#[derive(Debug)]
+enum TileFailure {
+    /// No answer: a timeout, an HTTP error status, a network error (in words).
+    Unanswered(String),
+    /// An answer that cannot be right.
+    Refused(ViewError),
+}
+
+/// The hash tiles one gateway is asked for, in order, each at the width the tree implies. A
+/// partial tile not served is asked for once more at full width (see the module notes).
+#[derive(Debug)]
+struct TileFetch {
+    wanted: Vec<TileId>,
+    fetched: TileSet,
+    next: usize,
+    full_instead: bool,
+}
+
+impl TileFetch {
+    fn new(wanted: Vec<TileId>) -> TileFetch {
+        TileFetch { wanted, fetched: TileSet::new(), next: 0, full_instead: false }
+    }
+
+    fn is_complete(&self) -> bool {
+        self.next >= self.wanted.len()
+    }
+
+    /// The path of the next tile to fetch.
+    fn next_path(&self) -> Option<String> {
+        let tile = *self.wanted.get(self.next)?;
+        Some(if self.full_instead { full_tile(tile).path() } else { tile.path() })
+    }
+
+    /// Takes the answer for [`TileFetch::next_path`]. It must have exactly the width asked for:
+    /// a truncated tile, or a wider one from a larger tree than the checkpoint, is refused.
+    fn receive(&mut self, answer: Result<Vec<u8>, String>) -> Result<(), TileFailure> {
+        let tile = *self
+            .wanted
+            .get(self.next)
+            .ok_or_else(|| TileFailure::Refused(ViewError::BadAnswer("an answer to no request".into())))?;
+        match answer {
+            Ok(body) => {
+                let asked = if self.full_instead { full_tile(tile) } else { tile };
+                self.fetched
+                    .insert(asked, body)
+                    .map_err(|error| TileFailure::Refused(ViewError::BadTiles(error)))?;
+                self.next += 1;
+                self.full_instead = false;
+                Ok(())
+            }
+            Err(_) if tile.is_partial() && !self.full_instead => {
+                self.full_instead = true;
+                Ok(())
+            }
+            Err(reason) => Err(TileFailure::Unanswered(reason)),
+        }
+    }
+}
+
+/// The full-width tile a partial one is the start of.
+fn full_tile(tile: TileId) -> TileId {
+    TileId::new(tile.level(), tile.index(), TILE_WIDTH).expect("invariant: 256 is a valid tile width")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hash::Digest256;
-    use crate::tlog::checkpoint::Checkpoint;
-    use crate::tlog::merkle::leaf_hash;
-    use crate::tlog::note::NoteSigner;
-    use crate::tlog::tiles::{append_leaves, TileReader, TiledTree};
-    use crate::tlog::view::LogTrust;
-    use ed25519_dalek::SigningKey;
+    use crate::tlog::test_log::TestLog;
 
-    /// A gateway as data: its checkpoint note and tiles.
-    struct Served {
-        note: String,
-        tiles: TileSet,
-    }
-
-    fn log(entries: &[&str]) -> (NoteSigner, Served) {
-        let signer = NoteSigner::new("example.com/log", SigningKey::from_bytes(&[1; 32])).expect("name");
-        let hashes: Vec<Digest256> = entries.iter().map(|entry| leaf_hash(entry.as_bytes())).collect();
-        let mut tiles = TileSet::new();
-        let appended = append_leaves(0, &hashes, &tiles).expect("append");
-        tiles.apply(&appended).expect("tiles");
-        let root = TiledTree::new(appended.size, &tiles).root().expect("root");
-        let text =
-            Checkpoint { origin: "example.com/log".into(), size: appended.size, root, extensions: vec![] }
-                .to_text();
-        let note = signer.sign(&text).expect("sign");
-        (signer, Served { note, tiles })
-    }
-
-    fn answer(served: &Served, path: &str) -> Result<Vec<u8>, String> {
-        if path == CHECKPOINT_PATH {
-            return Ok(served.note.clone().into_bytes());
-        }
-        let tile = match crate::tlog::tiles::TilePath::parse(path) {
-            Ok(crate::tlog::tiles::TilePath::Hashes(tile)) => tile,
-            _ => return Err("404".into()),
-        };
-        served.tiles.read_tile(tile).ok().flatten().ok_or_else(|| "404".into())
+    fn answer(served: &TestLog, path: &str) -> Result<Vec<u8>, String> {
+        served.answer(path)
     }
 
     #[test]
     fn refresh_asks_every_gateway_and_reports_each() {
         let entries: Vec<String> = (0..300).map(|i| format!("entry {i}")).collect();
         let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
-        let (signer, old) = log(&refs[..10]);
-        let (_, new) = log(&refs);
-        let trust = LogTrust::new(&signer.verifier_key(), None).expect("trust");
+        let (old, new) = (TestLog::of(&refs[..10]), TestLog::of(&refs));
+        let trust = old.trust();
         let gateways = [None, Some(&old), Some(&new), Some(&old)];
         let mut refresh = Refresh::new(LogView::new(trust), gateways.len());
         while let Some(fetch) = refresh.next_fetch() {
@@ -598,5 +707,68 @@ mod tests {
         assert_eq!(report.included, Some(Included { index: 299, checkpoint_size: 300 }));
         assert_eq!(report.failures.len(), 1, "{report:?}");
         assert!(calls <= 1 + 5);
+    }
+
+    #[test]
+    fn an_entry_is_read_by_index_and_proven_and_a_wrong_bundle_fails_over() {
+        let entries: Vec<String> = (0..300).map(|i| format!("entry {i}")).collect();
+        let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+        let (honest, mut lying) = (TestLog::of(&refs), TestLog::of(&refs));
+        // The liar's bundles hold other entries than its tree (same tiles and checkpoint).
+        lying.entries.iter_mut().for_each(|entry| entry.extend_from_slice(b" (altered)"));
+        let mut refresh = Refresh::new(LogView::new(honest.trust()), 1);
+        while let Some(fetch) = refresh.next_fetch() {
+            refresh.receive(answer(&honest, &fetch.path));
+        }
+        let (view, _) = refresh.finish();
+
+        for index in [0, 255, 256, 299] {
+            let mut prove = ProveInclusion::read_entry(&view, index, 2).expect("in tree");
+            while let Some(fetch) = prove.next_fetch() {
+                let served = if fetch.gateway == 0 { &lying } else { &honest };
+                prove.receive(answer(served, &fetch.path));
+            }
+            let report = prove.finish();
+            assert_eq!(report.included, Some(Included { index, checkpoint_size: 300 }));
+            assert_eq!(report.entry, Some(format!("entry {index}").into_bytes()));
+            assert_eq!(report.failures.len(), 1, "{report:?}");
+            assert!(report.failures[0].1.contains("not proven"), "{report:?}");
+        }
+        let beyond = ProveInclusion::read_entry(&view, 300, 1).map(|_| ()).expect_err("beyond the tree");
+        assert!(matches!(beyond, ViewError::NotIncluded(_)), "{beyond:?}");
+    }
+
+    #[test]
+    fn a_static_mirror_that_dropped_partial_tiles_is_read_at_full_width() {
+        let entries: Vec<String> = (0..600).map(|i| format!("entry {i}")).collect();
+        let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+        let (old, mut grown) = (TestLog::of(&refs[..10]), TestLog::of(&refs));
+        grown.static_mirror = true;
+        // The view is at 10 entries: its tiles are partial (width 10); the mirror has only the
+        // full tiles of its 600-entry tree.
+        let mut refresh = Refresh::new(LogView::new(old.trust()), 1);
+        while let Some(fetch) = refresh.next_fetch() {
+            refresh.receive(answer(&old, &fetch.path));
+        }
+        let (view, _) = refresh.finish();
+        let mut prove = ProveInclusion::read_entry(&view, 7, 1).expect("in tree");
+        let mut paths = Vec::new();
+        while let Some(fetch) = prove.next_fetch() {
+            paths.push(fetch.path.clone());
+            prove.receive(answer(&grown, &fetch.path));
+        }
+        let report = prove.finish();
+        assert_eq!(report.included, Some(Included { index: 7, checkpoint_size: 10 }), "{report:?} {paths:?}");
+        assert_eq!(report.entry.as_deref(), Some(&b"entry 7"[..]));
+        assert_eq!(paths, ["tile/entries/000.p/10", "tile/entries/000", "tile/0/000.p/10", "tile/0/000"]);
+
+        // Growing the view from 10 to 600 reads the mirror's full tiles the same way.
+        let mut refresh = Refresh::new(view, 1);
+        while let Some(fetch) = refresh.next_fetch() {
+            refresh.receive(answer(&grown, &fetch.path));
+        }
+        let (view, report) = refresh.finish();
+        assert_eq!(report.gateways, vec![(0, GatewayOutcome::Advanced { from: 10, to: 600 })]);
+        assert_eq!(view.latest().map(|latest| latest.size()), Some(600));
     }
 }

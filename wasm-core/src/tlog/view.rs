@@ -476,46 +476,11 @@ impl ForkEvidence {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tlog::note::{CosignatureSigner, NoteSigner};
-    use crate::tlog::tiles::{append_leaves, TileSet};
+    use crate::tlog::note::CosignatureSigner;
+    use crate::tlog::tiles::TileSet;
     use ed25519_dalek::SigningKey;
 
-    const ORIGIN: &str = "example.com/log";
-
-    struct Log {
-        signer: NoteSigner,
-        size: u64,
-        tiles: TileSet,
-        entries: Vec<Vec<u8>>,
-    }
-
-    impl Log {
-        fn new(seed: u8) -> Log {
-            let signer = NoteSigner::new(ORIGIN, SigningKey::from_bytes(&[seed; 32])).expect("valid name");
-            Log { signer, size: 0, tiles: TileSet::new(), entries: Vec::new() }
-        }
-
-        fn append(&mut self, count: usize, tag: &str) {
-            let entries: Vec<Vec<u8>> =
-                (0..count).map(|i| format!("{tag} {}", self.size as usize + i).into_bytes()).collect();
-            let hashes: Vec<Digest256> = entries.iter().map(|entry| leaf_hash(entry)).collect();
-            let appended = append_leaves(self.size, &hashes, &self.tiles).expect("append");
-            self.tiles.apply(&appended).expect("tiles");
-            self.size = appended.size;
-            self.entries.extend(entries);
-        }
-
-        fn note(&self) -> String {
-            let root = TiledTree::new(self.size, &self.tiles).root().expect("root");
-            let text =
-                Checkpoint { origin: ORIGIN.into(), size: self.size, root, extensions: vec![] }.to_text();
-            self.signer.sign(&text).expect("sign")
-        }
-
-        fn trust(&self) -> LogTrust {
-            LogTrust::new(&self.signer.verifier_key(), None).expect("trust")
-        }
-    }
+    use crate::tlog::test_log::TestLog as Log;
 
     fn offer(view: &mut LogView, log: &Log) -> Result<Advance, ViewError> {
         let offered = view.trust().open(log.note().as_bytes())?;
