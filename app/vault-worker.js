@@ -14,12 +14,12 @@ const operations = {
   scan: vault.scan_qr,
   sign: vault.sign_grant,
   verify: vault.verify_payload,
+  verifyOnLedger: vault.verify_payload_on_ledger,
   render: vault.render_qr,
   phrase: vault.recovery_phrase,
   publicKeys: vault.public_keys,
   seed: vault.seed_from_phrase,
   refreshLedger: vault.refresh_ledger,
-  treeHead: vault.tree_head,
   publishGrant: vault.publish_grant,
   settingsFromForm: vault.settings_from_form,
 };

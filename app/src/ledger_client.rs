@@ -8,6 +8,8 @@ use js_sys::{Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use wasm_core::consent::ledger_check::{LedgerCheck, LedgerCheckReport};
+use wasm_core::consent::SignedGrant;
 use wasm_core::tlog::sync::{Fetch, GatewayOutcome, Refresh, RefreshReport, Submit, SubmitReport};
 use wasm_core::tlog::view::{LogTrust, LogView};
 
@@ -176,6 +178,22 @@ pub async fn submit(gateways: &[GatewayConfig], view: LogView, entry: Vec<u8>) -
         machine.receive(answer(gateways, &fetch).await);
     }
     machine.finish()
+}
+
+/// Checks that `grant` is at `index` (from its code) of the log the `gateways` serve, from the
+/// view of `saved_note` (see [`LedgerCheck`]).
+pub async fn check_grant(
+    gateways: &[GatewayConfig],
+    saved_note: Option<&str>,
+    grant: &SignedGrant,
+    index: Option<u64>,
+) -> Result<LedgerCheckReport, String> {
+    let (view, _) = view_of(gateways, saved_note)?;
+    let mut machine = LedgerCheck::new(grant, index, view, gateways.len());
+    while let Some(fetch) = machine.next_fetch() {
+        machine.receive(answer(gateways, &fetch).await);
+    }
+    Ok(machine.finish())
 }
 
 fn report_json(

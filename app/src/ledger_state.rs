@@ -2,8 +2,12 @@
 //! checkpoint the wallet verified. The worker verifies; this only reads and keeps what it
 //! returned.
 
-use crate::storage::{Replaced, StorageError, Store, LEDGER_CHECKPOINT_PREFIX, LEDGER_GATEWAYS_KEY};
-use crate::vault_worker;
+use crate::browser;
+use crate::storage::{
+    Replaced, StorageError, Store, LEDGER_CHECKPOINT_PREFIX, LEDGER_FORK_PREFIX, LEDGER_GATEWAYS_KEY,
+};
+use crate::vault_worker::{self, VerdictReport};
+use crate::wallet::WalletError;
 
 /// What is stored, as read before a check or a submission.
 pub struct Stored {
@@ -54,4 +58,43 @@ impl Stored {
             if self.settings.is_empty() { store.get(&key).await.ok().flatten() } else { self.saved.clone() };
         let _ = store.compare_and_put(&key, expected.as_deref(), note.as_bytes(), Replaced::Discard).await;
     }
+}
+
+/// The origin of the log the gateway settings (JSON) are for: its key's name.
+pub fn log_origin(settings_json: &str) -> Option<String> {
+    let vkey = vault_worker::settings_vkey(settings_json)?;
+    vkey.split_once('+').map(|(name, _)| name.to_owned())
+}
+
+/// The fork evidence to show for the log `vkey`: `found` by this check, kept (an earlier copy is
+/// archived, never lost), or else what an earlier check stored.
+pub async fn keep_fork(
+    store: &Store,
+    vkey: &str,
+    found: Option<&str>,
+) -> Result<Option<String>, StorageError> {
+    let key = format!("{LEDGER_FORK_PREFIX}{vkey}");
+    let stored = store.get(&key).await?.and_then(|bytes| String::from_utf8(bytes).ok());
+    let Some(found) = found else { return Ok(stored) };
+    let replaced = Replaced::Archive { now_ms: browser::now_ms() };
+    store.compare_and_put(&key, stored.as_deref().map(str::as_bytes), found.as_bytes(), replaced).await?;
+    Ok(Some(found.to_owned()))
+}
+
+/// Verifies a consent code and its place on the ledger (in the worker), and keeps what the check
+/// verified: the checkpoint, and fork evidence if the gateways showed a fork.
+pub async fn verify_on_ledger(
+    text: &str,
+    now: u64,
+    audience: Option<&[u8; 32]>,
+) -> Result<VerdictReport, WalletError> {
+    let store = Store::open().await?;
+    let stored = Stored::load(&store).await?;
+    let (verdict, kept) =
+        vault_worker::verify_on_ledger(text, now, audience, &stored.settings, &stored.saved_note()).await?;
+    if let Some(vkey) = vault_worker::settings_vkey(&kept.settings) {
+        stored.keep(&store, &kept.settings, &kept.note).await;
+        keep_fork(&store, &vkey, kept.fork.as_deref()).await?;
+    }
+    Ok(verdict)
 }

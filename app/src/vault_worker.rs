@@ -428,10 +428,24 @@ pub struct GrantSummary {
 pub struct VerdictReport {
     /// The offline checks pass.
     pub valid: bool,
+    /// The offline checks and the ledger check pass.
+    pub on_ledger: bool,
+    /// The grant's place on the ledger, if its code carries one.
+    pub ledger_index: Option<u64>,
     /// Every check.
     pub checks: Vec<CheckReport>,
     /// The claims, when readable.
     pub grant: Option<GrantSummary>,
+}
+
+impl VerdictReport {
+    /// Replaces the ledger check's outcome and detail.
+    pub fn set_ledger(&mut self, outcome: &str, detail: String) {
+        if let Some(check) = self.checks.iter_mut().find(|check| check.check == "ledger") {
+            check.outcome = outcome.to_owned();
+            check.detail = detail;
+        }
+    }
 }
 
 /// Verifies a consent code's text in the worker.
@@ -440,11 +454,57 @@ pub async fn verify_payload(
     now: u64,
     audience: Option<&[u8; 32]>,
 ) -> Result<VerdictReport, WorkerError> {
-    let audience = audience.map_or_else(|| Uint8Array::new_with_length(0), |key| Uint8Array::from(&key[..]));
-    let args = Array::of3(&text.into(), &JsValue::from(now), &audience);
-    let reply = parse_reply(&text_reply(call("verify", args).await?)?)?;
+    let args = Array::of3(&text.into(), &JsValue::from(now), &audience_bytes(audience));
+    verdict_of(&parse_reply(&text_reply(call("verify", args).await?)?)?)
+}
+
+fn audience_bytes(audience: Option<&[u8; 32]>) -> Uint8Array {
+    audience.map_or_else(|| Uint8Array::new_with_length(0), |key| Uint8Array::from(&key[..]))
+}
+
+/// What a ledger check used and verified, for the page to keep.
+pub struct LedgerKept {
+    /// The gateway settings used (JSON).
+    pub settings: String,
+    /// The latest verified checkpoint (empty: none).
+    pub note: String,
+    /// Fork evidence (JSON), if the gateways showed a fork.
+    pub fork: Option<String>,
+}
+
+/// Verifies a consent code's text in the worker and, if the offline checks pass, its place on
+/// the ledger through the stored gateway settings (JSON; empty: the local gateway), from the
+/// last verified checkpoint (empty: none).
+pub async fn verify_on_ledger(
+    text: &str,
+    now: u64,
+    audience: Option<&[u8; 32]>,
+    settings: &str,
+    saved_note: &str,
+) -> Result<(VerdictReport, LedgerKept), WorkerError> {
+    let args = Array::of5(
+        &text.into(),
+        &JsValue::from(now),
+        &audience_bytes(audience),
+        &settings.into(),
+        &saved_note.into(),
+    );
+    let reply = parse_reply(&text_reply(call("verifyOnLedger", args).await.map_err(reason)?)?)?;
+    let settings = js_sys::JSON::stringify(&field(&reply, "settings")?)
+        .map_err(|_| WorkerError::Worker("unexpected reply".into()))?
+        .into();
+    let kept = LedgerKept {
+        settings,
+        note: field_text(&reply, "note").unwrap_or_default(),
+        fork: field_text(&reply, "fork"),
+    };
+    Ok((verdict_of(&reply)?, kept))
+}
+
+/// A verdict report read from the worker's JSON.
+fn verdict_of(reply: &JsValue) -> Result<VerdictReport, WorkerError> {
     let unexpected = || WorkerError::Worker("unexpected reply".into());
-    let checks: Array = field(&reply, "checks")?.dyn_into().map_err(|_| unexpected())?;
+    let checks: Array = field(reply, "checks")?.dyn_into().map_err(|_| unexpected())?;
     let checks = checks
         .iter()
         .map(|check| {
@@ -452,13 +512,19 @@ pub async fn verify_payload(
             Ok(CheckReport { check: text("check")?, outcome: text("outcome")?, detail: text("detail")? })
         })
         .collect::<Result<_, WorkerError>>()?;
-    let grant = field(&reply, "grant")?;
+    let grant = field(reply, "grant")?;
     let grant = (grant.is_object()).then(|| GrantSummary {
         scopes: strings(field(&grant, "scopes").unwrap_or(JsValue::NULL)),
         purpose_words: field_text(&grant, "purpose_words").unwrap_or_default(),
         log_origin: field_text(&grant, "log_origin").unwrap_or_default(),
     });
-    Ok(VerdictReport { valid: field(&reply, "valid")?.as_bool().ok_or_else(unexpected)?, checks, grant })
+    Ok(VerdictReport {
+        valid: field(reply, "valid")?.as_bool().ok_or_else(unexpected)?,
+        on_ledger: field(reply, "on_ledger")?.as_bool().unwrap_or(false),
+        ledger_index: field_number(reply, "ledger_index").ok(),
+        checks,
+        grant,
+    })
 }
 
 /// Renders text as an SVG QR code in the worker.
@@ -596,26 +662,6 @@ pub async fn refresh_ledger(gateways_json: &str, saved_note: &str) -> Result<Led
         notice: optional_text(&reply, "notice"),
         settings,
     })
-}
-
-/// An RFC 6962 tree head, as the calculator shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TreeHeadReport {
-    /// Entries.
-    pub size: u64,
-    /// Root, hex.
-    pub hex: String,
-    /// Root, base64 (as in a checkpoint).
-    pub base64: String,
-}
-
-/// The tree head of `lines` (one entry per line; hexadecimal bytes if `hex_lines`), computed in
-/// the worker. The error is the reason in words.
-pub async fn tree_head(lines: &str, hex_lines: bool) -> Result<TreeHeadReport, WorkerError> {
-    let reply = call("treeHead", Array::of2(&lines.into(), &hex_lines.into())).await.map_err(reason)?;
-    let head = parse_reply(&text_reply(reply)?)?;
-    let text = |name| field_text(&head, name).ok_or_else(|| WorkerError::Worker("unexpected reply".into()));
-    Ok(TreeHeadReport { size: field_number(&head, "size")?, hex: text("hex")?, base64: text("base64")? })
 }
 
 /// A grant's pending ledger entries submitted and proven: the changed state, and the ledger

@@ -197,7 +197,8 @@ impl Wallet {
         }
     }
 
-    fn store(self) -> Result<Store, WalletError> {
+    /// The wallet's IndexedDB store, once opened.
+    pub fn store(self) -> Result<Store, WalletError> {
         self.store.get_value().ok_or(WalletError::Storage(StorageError::Unavailable))
     }
 

@@ -1,8 +1,10 @@
-// Consent end to end in Chromium: a provider shows its id; the patient signs a grant to it and
-// the QR code renders; the provider uploads a screenshot of that code and sees the offline
-// checks pass with ledger and revocation "not checked"; a tampered code is invalid; markup in a
-// grant's text field renders as text; the provider's camera (Chromium's fake camera playing a
-// frame with the code) reads a code from live frames.
+// Consent end to end in Chromium: a provider shows its id; the patient signs a grant to it, the
+// QR code renders, and once the ledger has it the code carries its place (AS1/<index>:); the
+// provider uploads a screenshot of that code and sees the offline checks pass and the grant
+// verified on the ledger, with revocation "not checked"; a code whose ledger place names another
+// grant's entry fails the ledger check; a tampered code is invalid; markup in a grant's text field
+// renders as text; the provider's camera (Chromium's fake camera playing a frame with the code)
+// reads a code from live frames.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -20,7 +22,10 @@ async function signGrant(page, providerId) {
   await page.getByLabel("For how many days").fill("30");
   await page.getByRole("button", { name: "Sign and show the code" }).click();
   await page.getByTestId("grant-qr").locator("svg").waitFor();
-  return (await page.getByTestId("grant-payload").inputValue()).trim();
+  const unplaced = (await page.getByTestId("grant-payload").inputValue()).trim();
+  // Once the ledger has the grant and its inclusion is verified, the code shows its place.
+  await page.getByTestId("code-on-ledger").waitFor({ timeout: 30_000 });
+  return { unplaced, placed: (await page.getByTestId("grant-payload").inputValue()).trim() };
 }
 
 /** Pastes a code, checks it, and returns the headline of *this* check's verdict. */
@@ -43,8 +48,10 @@ test("a grant signed on the Share page verifies from a screenshot of its QR code
     const providerId = (await page.getByTestId("provider-id").textContent()).trim();
     assert.match(providerId, /^[0-9a-f]{64}$/);
 
-    const payload = await signGrant(page, providerId);
-    assert.match(payload, /^AS1:[0-9A-Z $%*+\-./:]+$/);
+    const { unplaced, placed: payload } = await signGrant(page, providerId);
+    assert.match(unplaced, /^AS1:[0-9A-Z $%*+\-./:]+$/);
+    assert.match(payload, /^AS1\/\d+:[0-9A-Z $%*+\-./:]+$/);
+    assert.equal(payload.replace(/^AS1\/\d+:/, "AS1:"), unplaced, "only the ledger place was added");
     const qrPath = join(screenshotDir, "grant-qr.png");
     await page.getByTestId("grant-qr").screenshot({ path: qrPath });
     await screenshot(page, "share-grant");
@@ -53,22 +60,35 @@ test("a grant signed on the Share page verifies from a screenshot of its QR code
     await nav(page, "Provider");
     await page.getByLabel("Image of the code (photo or screenshot)").setInputFiles(qrPath);
     const headline = page.getByTestId("verdict-headline");
-    await headline.waitFor({ timeout: 30_000 });
-    assert.match(await headline.textContent(), /The offline checks pass/);
+    await page.locator("[data-testid=check-ledger].passed").waitFor({ timeout: 30_000 });
+    assert.match(await headline.textContent(), /the grant is on the ledger \(verified\)/);
     assert.equal(await page.getByLabel("Or paste the code's text").inputValue(), payload, "the scanned text is the payload");
     for (const check of ["format", "signature", "audience", "not_before", "expiry"]) {
       assert.match(await page.getByTestId(`check-${check}`).textContent(), /passed/, check);
       assert.equal(await page.getByTestId(`check-${check}`).getAttribute("class"), "passed");
     }
-    for (const check of ["ledger", "revocation"]) {
-      assert.match(await page.getByTestId(`check-${check}`).textContent(), /not checked/, check);
-      assert.equal(await page.getByTestId(`check-${check}`).getAttribute("class"), "not-checked");
-    }
+    const index = payload.match(/^AS1\/(\d+):/)[1];
+    assert.match(await page.getByTestId("check-ledger").textContent(), new RegExp(`on the ledger at index ${index}, verified against checkpoint size \\d+`));
+    assert.match(await page.getByTestId("check-revocation").textContent(), /not checked/);
+    assert.equal(await page.getByTestId("check-revocation").getAttribute("class"), "not-checked");
     assert.match(await page.getByTestId("granted-scopes").textContent(), /patient\/Observation\.rs\?category=laboratory/);
     await screenshot(page, "provider-verdict");
 
+    // The code without its place: valid offline, the ledger not checked, and why.
+    assert.match(await checkText(page, unplaced), /The offline checks pass/);
+    assert.match(await page.getByTestId("check-ledger").textContent(), /does not say where the grant is on the ledger/);
+
+    // The place of another grant's entry: the ledger check fails, so the code is not valid.
+    const second = await signGrant(page, providerId);
+    const secondIndex = second.placed.match(/^AS1\/(\d+):/)[1];
+    assert.notEqual(secondIndex, index);
+    await nav(page, "Provider");
+    const misplaced = payload.replace(/^AS1\/\d+:/, `AS1/${secondIndex}:`);
+    assert.match(await checkText(page, misplaced), /^Not valid: the ledger's entry \d+ is not this grant's/);
+    assert.equal(await page.getByTestId("check-ledger").getAttribute("class"), "failed");
+
     // One character changed: invalid, with the reason.
-    const body = payload.slice(4);
+    const body = unplaced.slice(4);
     const position = Math.floor(body.length / 2);
     const swapped = body[position] === "A" ? "B" : "A";
     const tampered = `AS1:${body.slice(0, position)}${swapped}${body.slice(position + 1)}`;

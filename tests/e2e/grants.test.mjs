@@ -87,6 +87,12 @@ test("grants are signed to a scanned provider id, kept sealed across reloads, an
       .filter({ hasText: "Revocation on the ledger at index 1, verified against checkpoint size 2." })
       .waitFor({ timeout: 30_000 });
     await screenshot(page, "grant-list-revoked");
+    // The Ledger page lists the same places.
+    await nav(page, "Ledger");
+    await page
+      .getByTestId("ledger-grant")
+      .filter({ hasText: "Grant on the ledger at index 0, verified against checkpoint size 1. Revocation on the ledger at index 1" })
+      .waitFor({ timeout: 30_000 });
 
     await reloadAndOpenShare(page);
     await page.getByTestId("grant-status").filter({ hasText: "revoked" }).waitFor({ timeout: 30_000 });

@@ -4,10 +4,35 @@
 // wallet refuses it and shows the fork banner with evidence to download.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assentCli, gotoApp, nav, openPage, screenshot, startGateway } from "./harness.mjs";
+
+/** RFC 6962 in plain JS, independent of the Rust code: leaf H(0x00‖e), node H(0x01‖l‖r). */
+function rfc6962Root(entries) {
+  const sha256 = (...parts) => createHash("sha256").update(Buffer.concat(parts)).digest();
+  const tree = (leaves) => {
+    if (leaves.length === 0) return sha256(Buffer.alloc(0));
+    if (leaves.length === 1) return sha256(Buffer.from([0]), leaves[0]);
+    let split = 1;
+    while (split * 2 < leaves.length) split *= 2;
+    return sha256(Buffer.from([1]), tree(leaves.slice(0, split)), tree(leaves.slice(split)));
+  };
+  return tree(entries.map((entry) => Buffer.from(entry)));
+}
+
+/** The entries of a C2SP entry bundle: each a big-endian uint16 length, then its bytes. */
+function bundleEntries(bytes) {
+  const entries = [];
+  for (let at = 0; at < bytes.length; ) {
+    const length = bytes.readUInt16BE(at);
+    entries.push(bytes.subarray(at + 2, at + 2 + length));
+    at += 2 + length;
+  }
+  return entries;
+}
 
 /** Appends `count` freshly signed entries through `assent bench-append`. */
 function append(url, count) {
@@ -35,6 +60,12 @@ test("the ledger page verifies the log, and a forked view raises the banner with
     await page.getByTestId("ledger-refresh").click();
     await page.getByTestId("ledger-size").filter({ hasText: /^5$/ }).waitFor({ timeout: 30_000 });
     assert.match(await page.getByTestId("gateway-row").textContent(), /grew from 3 to 5 entries, consistency proven/);
+    // The root the wallet verified in wasm is the RFC 6962 root of the entries, computed here
+    // independently of the Rust code.
+    const bundle = Buffer.from(await (await fetch(new URL("/tile/entries/000.p/5", gateway.url))).arrayBuffer());
+    const entries = bundleEntries(bundle);
+    assert.equal(entries.length, 5);
+    assert.equal(await page.getByTestId("ledger-root").textContent(), rfc6962Root(entries).toString("hex"));
     await screenshot(page, "ledger-verified");
 
     // Same origin, same log key, another history: a fork.

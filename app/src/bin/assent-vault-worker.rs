@@ -165,12 +165,51 @@ pub fn sign_grant(
 }
 
 /// Verifies a consent code's text at `now`, against `audience` (the provider's public key) when
-/// given (empty: not checked); returns the verdict report as JSON.
+/// given (empty: not checked); returns the verdict report as JSON, with the code's
+/// `ledger_index` (or null).
 #[wasm_bindgen]
 pub fn verify_payload(text: &str, now: u64, audience: &[u8]) -> String {
     let audience: Option<[u8; 32]> = audience.try_into().ok();
     let verdict = wasm_core::consent::payload::verify(text, now, audience.as_ref());
-    wasm_core::consent::report::verdict_json(&verdict).to_string()
+    let mut report = wasm_core::consent::report::verdict_json(&verdict);
+    report["ledger_index"] = wasm_core::consent::payload::ledger_index(text).ok().flatten().into();
+    report.to_string()
+}
+
+/// Like [`verify_payload`], and then, if the offline checks pass, checks the grant's place on the
+/// ledger through the gateways in `gateways_json` (empty: the local gateway) from the view of
+/// `saved_note` (empty: none). The report adds `settings` (the gateways used), `note` (the latest
+/// verified checkpoint, to keep) and `fork` (evidence, if the gateways showed a fork).
+#[wasm_bindgen]
+pub async fn verify_payload_on_ledger(
+    text: String,
+    now: u64,
+    audience: Vec<u8>,
+    gateways_json: String,
+    saved_note: String,
+) -> Result<String, JsValue> {
+    use assent_app::ledger_client;
+    use wasm_core::consent::{payload, report, CheckName};
+    let audience: Option<[u8; 32]> = audience.as_slice().try_into().ok();
+    let mut verdict = payload::verify(&text, now, audience.as_ref());
+    let (mut settings, mut note, mut fork) = (serde_json::Value::Null, String::new(), None);
+    if let Some(grant) = verdict.grant.clone().filter(|_| verdict.offline_checks_pass()) {
+        let gateways = ledger_client::gateways(&gateways_json).await.map_err(|e| JsValue::from_str(&e))?;
+        let saved = (!saved_note.is_empty()).then_some(saved_note.as_str());
+        let index = payload::ledger_index(&text).ok().flatten();
+        let checked = ledger_client::check_grant(&gateways, saved, &grant, index)
+            .await
+            .map_err(|e| JsValue::from_str(&e))?;
+        verdict.set(CheckName::Ledger, checked.outcome);
+        settings = serde_json::json!(gateways);
+        note = checked.view.saved_note().unwrap_or_default().to_owned();
+        fork = checked.refresh.fork.map(|evidence| evidence.to_json());
+    }
+    let mut reply = report::verdict_json(&verdict);
+    reply["settings"] = settings;
+    reply["note"] = note.into();
+    reply["fork"] = fork.into();
+    Ok(reply.to_string())
 }
 
 /// Renders text as an SVG QR code.
@@ -211,18 +250,6 @@ pub fn seed_from_phrase(phrase: &str) -> Result<Vec<u8>, JsValue> {
     vault::MasterSeed::from_recovery_phrase(phrase)
         .map(|seed| seed.expose_bytes().to_vec())
         .map_err(|error| error_json(&error))
-}
-
-/// The RFC 6962 tree head of `lines`, one entry per line (hexadecimal bytes if `hex_lines`):
-/// `{"size": N, "hex": ROOT, "base64": ROOT}`. Errors are the reason in words.
-#[wasm_bindgen]
-pub fn tree_head(lines: &str, hex_lines: bool) -> Result<String, JsValue> {
-    use base64::Engine as _;
-    use wasm_core::tlog::merkle::{tree_head_of_lines, LineEncoding};
-    let encoding = if hex_lines { LineEncoding::Hex } else { LineEncoding::Text };
-    let head = tree_head_of_lines(lines, encoding).map_err(|error| JsValue::from_str(&error.to_string()))?;
-    let base64 = base64::engine::general_purpose::STANDARD.encode(head.root);
-    Ok(serde_json::json!({ "size": head.size, "hex": hex::encode(head.root), "base64": base64 }).to_string())
 }
 
 /// Brings the ledger view up to date. `gateways_json` is the configured gateway list (empty:

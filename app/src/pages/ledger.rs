@@ -1,14 +1,15 @@
 //! The ledger page: what the wallet verified about the log, from which gateways, and whether any
-//! of them lied; the gateway settings; and a Merkle tree calculator that hashes entries with the
-//! same RFC 6962 code the gateway and the verifier use.
+//! of them lied; where the ledger holds each of this wallet's grants; and the gateway settings.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::share::{categories_in_words, ledger_words};
 use crate::browser;
-use crate::ledger_state::Stored;
-use crate::storage::{Replaced, Store, LEDGER_FORK_PREFIX, LEDGER_GATEWAYS_KEY};
-use crate::vault_worker::{self, LedgerReport, TreeHeadReport, WorkerError};
+use crate::ledger_state::{self, Stored};
+use crate::storage::{Replaced, Store, LEDGER_GATEWAYS_KEY};
+use crate::vault_worker::{self, LedgerReport};
+use crate::wallet::{Wallet, WalletStatus};
 
 /// What the page shows about the log.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,27 +25,15 @@ struct LedgerView {
 /// and stores what it verified (and any fork evidence).
 async fn check() -> Result<LedgerView, String> {
     let store = Store::open().await.map_err(|e| e.to_string())?;
-    let text = |bytes: Option<Vec<u8>>| bytes.and_then(|bytes| String::from_utf8(bytes).ok());
     let stored = Stored::load(&store).await.map_err(|e| e.to_string())?;
     let report = vault_worker::refresh_ledger(&stored.settings, &stored.saved_note())
         .await
         .map_err(|e| e.to_string())?;
     let latest_note = report.latest.as_ref().map(|latest| latest.note.as_str()).unwrap_or_default();
     stored.keep(&store, &report.settings, latest_note).await;
-    let fork_key = format!("{LEDGER_FORK_PREFIX}{}", report.vkey);
-    let stored_fork = text(store.get(&fork_key).await.map_err(|e| e.to_string())?);
-    let fork = match (&report.fork, stored_fork) {
-        (Some(found), stored) => {
-            // Evidence is never lost: an earlier copy is archived.
-            let replaced = Replaced::Archive { now_ms: browser::now_ms() };
-            store
-                .compare_and_put(&fork_key, stored.as_deref().map(str::as_bytes), found.as_bytes(), replaced)
-                .await
-                .map_err(|e| e.to_string())?;
-            Some(found.clone())
-        }
-        (None, stored) => stored,
-    };
+    let fork = ledger_state::keep_fork(&store, &report.vkey, report.fork.as_deref())
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(LedgerView { report, fork, checked_at: browser::now_ms() / 1000 })
 }
 
@@ -82,8 +71,8 @@ pub fn Ledger() -> impl IntoView {
         <button type="button" on:click=move |_| refresh() data-testid="ledger-refresh">
             "Check again"
         </button>
+        <GrantsOnLedger />
         <GatewaySettings lines=lines policy=policy on_saved=refresh />
-        <Calculator />
     }
 }
 
@@ -246,82 +235,26 @@ fn GatewaySettings(
     }
 }
 
-/// Hashes entries into a tree head, as a log would (in the worker, with the same code as
-/// `assent tree-head`).
+/// Where the ledger holds each of this wallet's grants (while unlocked).
 #[component]
-fn Calculator() -> impl IntoView {
-    let (entries, set_entries) = signal(String::new());
-    let hex_lines = RwSignal::new(false);
-    let head: RwSignal<Option<Result<TreeHeadReport, WorkerError>>> = RwSignal::new(None);
-    // The worker answers in order, so the last answer is for the latest input.
-    Effect::new(move |_| {
-        let (lines, hex) = (entries.get(), hex_lines.get());
-        spawn_local(async move {
-            let _ = head.try_set(Some(vault_worker::tree_head(&lines, hex).await));
-        });
-    });
-    let shown = move || {
-        head.get().map(|result| {
-            result.map(|head| {
-                view! {
-                    <dl class="tree-head">
-                        <dt>"Tree size"</dt>
-                        <dd data-testid="tree-size">{head.size}</dd>
-                        <dt>"Root hash (hex)"</dt>
-                        <dd data-testid="tree-root-hex" class="hash">{head.hex}</dd>
-                        <dt>"Root hash (base64, as in a checkpoint)"</dt>
-                        <dd data-testid="tree-root-base64" class="hash">{head.base64}</dd>
-                    </dl>
-                }
-            })
+fn GrantsOnLedger() -> impl IntoView {
+    let wallet = expect_context::<Wallet>();
+    move || {
+        let grants = wallet.grants.get();
+        (wallet.status.get() == WalletStatus::Unlocked && !grants.is_empty()).then(|| {
+            view! {
+                <section aria-labelledby="ledger-grants-title">
+                    <h2 id="ledger-grants-title">"Your grants on the ledger"</h2>
+                    <ul>
+                        {grants.into_iter().rev().map(|grant| view! {
+                            <li data-testid="ledger-grant">
+                                <strong>{categories_in_words(&grant.scopes)}</strong> " — " {ledger_words(&grant)}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                    <p>"A grant not on the ledger yet can be put there from its entry on the " <a href="/share">"Share page"</a> "."</p>
+                </section>
+            }
         })
-    };
-    view! {
-        <section aria-labelledby="calculator-title">
-            <h2 id="calculator-title">"Merkle tree calculator"</h2>
-            <p>
-                "Type log entries, one per line, to see the tree head a log would sign for them (RFC 6962)."
-            </p>
-            <label for="entries">"Entries, one per line"</label>
-            <textarea
-                id="entries"
-                rows="6"
-                spellcheck="false"
-                prop:value=entries
-                on:input=move |event| set_entries.set(event_target_value(&event))
-            ></textarea>
-            <fieldset>
-                <legend>"Read each line as"</legend>
-                <label>
-                    <input
-                        type="radio"
-                        name="encoding"
-                        value="text"
-                        prop:checked=move || !hex_lines.get()
-                        on:change=move |_| hex_lines.set(false)
-                    />
-                    " text (UTF-8)"
-                </label>
-                <label>
-                    <input
-                        type="radio"
-                        name="encoding"
-                        value="hex"
-                        prop:checked=move || hex_lines.get()
-                        on:change=move |_| hex_lines.set(true)
-                    />
-                    " hexadecimal bytes"
-                </label>
-            </fieldset>
-            <ErrorBoundary fallback=|errors| {
-                view! {
-                    <p class="error" role="alert" data-testid="calculator-error">
-                        {move || {
-                            errors.get().into_iter().map(|(_, error)| error.to_string()).collect::<Vec<_>>().join("; ")
-                        }}
-                    </p>
-                }
-            }>{shown}</ErrorBoundary>
-        </section>
     }
 }

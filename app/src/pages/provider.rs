@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::{run, ErrorNotice};
 use crate::browser;
+use crate::ledger_state;
 use crate::scanner::QrScanner;
 use crate::vault_worker::{self, VerdictReport};
 use crate::wallet::{Wallet, WalletStatus};
@@ -15,7 +16,7 @@ use wasm_core::consent::parse_provider_key;
 pub fn Provider() -> impl IntoView {
     view! {
         <h1>"Provider"</h1>
-        <p>"Check a patient's consent code: its signature, that it was given to you, and its dates. These checks work offline."</p>
+        <p>"Check a patient's consent code: its signature, that it was given to you, and its dates (these checks work offline), and that the grant is on the ledger."</p>
         <ProviderIdentity />
         <VerifyConsent />
     }
@@ -77,15 +78,31 @@ fn VerifyConsent() -> impl IntoView {
     let completed = RwSignal::new(0u32);
     let outcome = RwSignal::new(Ok(()));
 
-    // Checks run in the worker; the page only shows the report.
+    // Checks run in the worker; the page only shows the report. The offline verdict shows at
+    // once; the ledger line follows when the gateways have answered.
     let check = move |payload_text: String| {
         verdict.set(None);
         run(outcome, async move {
             let own_key = wallet.provider_key.get_untracked().and_then(|key| parse_provider_key(&key).ok());
-            let report =
-                vault_worker::verify_payload(&payload_text, browser::now_ms() / 1_000, own_key.as_ref())
-                    .await?;
+            let now = browser::now_ms() / 1_000;
+            let mut report = vault_worker::verify_payload(&payload_text, now, own_key.as_ref()).await?;
+            let check_ledger = report.valid;
+            if check_ledger {
+                report.set_ledger("not_checked", "checking the ledger…".into());
+            }
             let _ = verdict.try_set(Some(report));
+            if check_ledger {
+                match ledger_state::verify_on_ledger(&payload_text, now, own_key.as_ref()).await {
+                    Ok(report) => _ = verdict.try_set(Some(report)),
+                    Err(error) => {
+                        _ = verdict.try_update(|shown| {
+                            if let Some(shown) = shown {
+                                shown.set_ledger("not_checked", error.to_string());
+                            }
+                        })
+                    }
+                }
+            }
             let _ = completed.try_update(|n| *n += 1);
             Ok(())
         });
@@ -115,7 +132,9 @@ fn VerifyConsent() -> impl IntoView {
 /// Every check, one per line; never a green "valid" for what was not checked.
 #[component]
 fn VerdictPanel(verdict: VerdictReport) -> impl IntoView {
-    let headline = if verdict.valid {
+    let headline = if verdict.on_ledger {
+        "Valid: signed by the patient, within its dates, and the grant is on the ledger (verified). Revocation is not checked yet.".to_string()
+    } else if verdict.valid {
         "The offline checks pass: signed by the patient and within its dates. The ledger and revocation are not checked yet, so treat it as unconfirmed.".to_string()
     } else {
         let reason = verdict

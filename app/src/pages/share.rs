@@ -3,16 +3,19 @@
 
 use leptos::prelude::*;
 use wasm_core::consent::issued::{GrantStatus, IssuedGrant, OnLedger};
+use wasm_core::consent::payload::PLACED_PREFIX;
 use wasm_core::consent::{parse_provider_key, Purpose};
 
 use super::{run, ErrorNotice};
 use crate::browser;
+use crate::ledger_state::{self, Stored};
 use crate::scanner::QrScanner;
 use crate::vault_worker::{self, GrantRequest, SignedCode};
 use crate::wallet::{Wallet, WalletError, WalletStatus};
 
-/// The transparency log grants are committed to (the gateway's origin arrives with the ledger).
-pub const LOG_ORIGIN: &str = "assent.local/log";
+/// The log a grant names while no gateway settings are stored: the local gateway's default
+/// origin. The first check or submission stores the settings, and later grants name their log.
+pub const DEFAULT_LOG_ORIGIN: &str = "assent.local/log";
 
 /// Record categories in plain words, and the SMART v2 scope each one grants.
 pub const CATEGORIES: [(&str, &str); 6] = [
@@ -76,6 +79,9 @@ fn ShareForm() -> impl IntoView {
             // The seed goes to this page's own worker only, which derives the pairwise key.
             let seed = wallet.seed()?;
             let now = browser::now_ms() / 1_000;
+            let settings = Stored::load(&wallet.store()?).await?.settings;
+            let log_origin =
+                ledger_state::log_origin(&settings).unwrap_or_else(|| DEFAULT_LOG_ORIGIN.to_owned());
             let code = vault_worker::sign_grant(GrantRequest {
                 seed: &seed,
                 provider_key: &provider_key,
@@ -83,7 +89,7 @@ fn ShareForm() -> impl IntoView {
                 purpose: &purpose_code,
                 now,
                 expires_at: now + days * 86_400,
-                log_origin: LOG_ORIGIN,
+                log_origin: &log_origin,
             })
             .await?;
             // Kept in the list before it is shown, so every code shown can be revoked.
@@ -91,7 +97,21 @@ fn ShareForm() -> impl IntoView {
             let id = code.id.clone();
             let _ = signed.try_set(Some(code));
             // Then on the ledger; if the ledger cannot take it now, the list offers to try again.
-            run(published, async move { wallet.publish_grant(&id).await });
+            // Once it is there, the code shown carries its place.
+            run(published, async move {
+                wallet.publish_grant(&id).await?;
+                let grants = wallet.grants.get_untracked();
+                let Some(code) = grants.iter().find(|grant| grant.id == id && grant.ledger.is_some()) else {
+                    return Ok(());
+                };
+                let (payload, svg) = (code.code(), vault_worker::render_qr(&code.code()).await?);
+                let _ = signed.try_update(|shown| {
+                    if let Some(shown) = shown.as_mut().filter(|shown| shown.id == id) {
+                        (shown.payload, shown.svg) = (payload, svg);
+                    }
+                });
+                Ok(())
+            });
             Ok(())
         });
     };
@@ -133,6 +153,9 @@ fn ShareForm() -> impl IntoView {
             <section aria-labelledby="code-title" class="grant-code">
                 <h2 id="code-title">"Your consent code"</h2>
                 <p>"Show this code to the provider. It contains no health data, only your permission."</p>
+                {code.payload.starts_with(PLACED_PREFIX).then(|| view! {
+                    <p data-testid="code-on-ledger">"It carries the grant's place on the ledger, so the provider can check it there."</p>
+                })}
                 <div class="qr" role="img" aria-label="QR code of your consent grant; its text is below" data-testid="grant-qr" inner_html=code.svg></div>
                 <label for="grant-payload">"The same code as text"</label>
                 <textarea id="grant-payload" rows="5" readonly data-testid="grant-payload" prop:value=code.payload></textarea>
@@ -143,12 +166,28 @@ fn ShareForm() -> impl IntoView {
 }
 
 /// The record categories a grant's scopes stand for, in plain words.
-fn categories_in_words(scopes: &[String]) -> String {
+pub fn categories_in_words(scopes: &[String]) -> String {
     let words: Vec<&str> = scopes
         .iter()
         .map(|scope| CATEGORIES.iter().find(|(_, s)| s == scope).map_or(scope.as_str(), |(label, _)| label))
         .collect();
     words.join(", ")
+}
+
+/// Where the ledger holds a grant and its revocation, in words.
+pub fn ledger_words(grant: &IssuedGrant) -> String {
+    let on_ledger = |place: Option<OnLedger>, what: &str| match place {
+        Some(place) => format!(
+            "{what} on the ledger at index {}, verified against checkpoint size {}. ",
+            place.index, place.checkpoint_size
+        ),
+        None => format!("{what} not on the ledger yet. "),
+    };
+    let mut words = on_ledger(grant.ledger, "Grant");
+    if let Some(revocation) = &grant.revocation {
+        words.push_str(&on_ledger(revocation.ledger, "Revocation"));
+    }
+    words
 }
 
 /// The grants this wallet signed, newest first, with their status, their code and a revoke
@@ -198,24 +237,14 @@ fn GrantItem(
     let purpose = Purpose::from_code(&grant.purpose)
         .map_or_else(|| grant.purpose.clone(), |p| p.plain_words().to_string());
     let revoked = grant.revocation.as_ref().map(|r| format!(" on {}", browser::local_date(r.revoked_at)));
-    let on_ledger = |place: Option<OnLedger>, what: &str| match place {
-        Some(place) => format!(
-            "{what} on the ledger at index {}, verified against checkpoint size {}. ",
-            place.index, place.checkpoint_size
-        ),
-        None => format!("{what} not on the ledger yet. "),
-    };
-    let mut ledger = on_ledger(grant.ledger, "Grant");
-    if let Some(revocation) = &grant.revocation {
-        ledger.push_str(&on_ledger(revocation.ledger, "Revocation"));
-    }
+    let ledger = ledger_words(&grant);
     let pending = grant.ledger.is_none() || grant.revocation.as_ref().is_some_and(|r| r.ledger.is_none());
     let (show_id, revoke_id, svg_id, publish_id) = (id.clone(), id.clone(), id.clone(), id.clone());
     let publish = move |_| {
         let id = publish_id.clone();
         run(outcome, async move { wallet.publish_grant(&id).await });
     };
-    let payload = grant.payload.clone();
+    let payload = grant.code();
     let show = move |_| {
         let (id, payload) = (show_id.clone(), payload.clone());
         run(outcome, async move {

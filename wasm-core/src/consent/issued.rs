@@ -116,6 +116,14 @@ impl IssuedGrant {
         Ok(LogEntry::Grant(GrantCommitment::sign(&grant, issuer)?).to_bytes())
     }
 
+    /// The code to show: with the grant's ledger place (`AS1/<index>:`) once it is on the
+    /// ledger, so the provider can check it there.
+    pub fn code(&self) -> String {
+        self.ledger
+            .and_then(|place| payload::with_ledger_index(&self.payload, place.index).ok())
+            .unwrap_or_else(|| self.payload.clone())
+    }
+
     /// The status at `now` (Unix seconds). A revocation outranks the dates.
     pub fn status(&self, now: u64) -> GrantStatus {
         if self.revocation.is_some() {
