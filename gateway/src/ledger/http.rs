@@ -152,22 +152,29 @@ async fn add(
     }
 }
 
-/// The answer to `POST /add`.
-fn added_json(added: &Added) -> serde_json::Value {
-    serde_json::json!({
-        "index": added.index,
-        "leaf_hash": BASE64.encode(added.leaf_hash),
-        "checkpoint_size": added.head.size,
-        "inclusion_proof": added.proof.iter().map(|hash| BASE64.encode(hash)).collect::<Vec<_>>(),
-        "checkpoint": added.head.note,
-        "proof_bundle": ProofBundle {
+/// The answer to `POST /add`: the entry's index and leaf hash, and its proof as a C2SP
+/// tlog-proof bundle (the inclusion proof and the checkpoint it leads to), verifiable offline.
+#[derive(serde::Serialize)]
+struct AddedAnswer {
+    index: u64,
+    leaf_hash: String,
+    checkpoint_size: u64,
+    proof_bundle: String,
+}
+
+fn added_json(added: &Added) -> AddedAnswer {
+    AddedAnswer {
+        index: added.index,
+        leaf_hash: BASE64.encode(added.leaf_hash),
+        checkpoint_size: added.head.size,
+        proof_bundle: ProofBundle {
             extra: None,
             index: added.index,
             proof: added.proof.clone(),
             checkpoint_note: added.head.note.clone(),
         }
         .to_text(),
-    })
+    }
 }
 
 fn with_read_headers(mut response: Response, cache: &'static str) -> Response {

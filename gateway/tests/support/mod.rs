@@ -15,6 +15,7 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use wasm_core::consent::{GrantCommitment, GrantDraft, LogEntry};
 use wasm_core::hash::Digest256;
+use wasm_core::tlog::bundle::ProofBundle;
 use wasm_core::tlog::checkpoint::{open_checkpoint, Checkpoint};
 use wasm_core::tlog::merkle::leaf_hash;
 use wasm_core::tlog::note::NoteVerifier;
@@ -234,11 +235,12 @@ pub fn served_checkpoint(addr: &str, vkey: &str) -> Checkpoint {
 pub fn check_added(reply: &serde_json::Value, entry: &[u8], vkey: &str) -> u64 {
     let index = reply["index"].as_u64().expect("index");
     let size = reply["checkpoint_size"].as_u64().expect("checkpoint_size");
-    let head = open(reply["checkpoint"].as_str().expect("checkpoint"), vkey);
+    let bundle = ProofBundle::parse(reply["proof_bundle"].as_str().expect("proof_bundle")).expect("bundle");
+    assert_eq!(bundle.index, index);
+    let head = open(&bundle.checkpoint_note, vkey);
     assert_eq!(head.size, size);
     assert_eq!(b64_hash(&reply["leaf_hash"]), leaf_hash(entry));
-    let proof: Vec<Digest256> =
-        reply["inclusion_proof"].as_array().expect("proof array").iter().map(b64_hash).collect();
-    verify_inclusion(&leaf_hash(entry), index, size, &proof, &head.root).expect("inclusion proof verifies");
+    verify_inclusion(&leaf_hash(entry), index, size, &bundle.proof, &head.root)
+        .expect("inclusion proof verifies");
     index
 }
