@@ -19,7 +19,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$REPO_ROOT"
 
-all_targets=(consent_decoders log_entry tlog_decoders vault_record)
+all_targets=(consent_decoders log_entry records_import tlog_decoders vault_record)
 which="${1:-all}"
 seconds="${2:-60}"
 extra_flags=("${@:3}")

@@ -11,6 +11,7 @@ cargo fmt --all --check
 
 log "clippy, native"
 cargo clippy --locked --workspace --exclude assent-app --all-targets -- -D warnings
+cargo clippy --locked -p wasm-core --features inference --all-targets -- -D warnings
 log "clippy, wasm32"
 cargo clippy --locked -p wasm-core -p assent-app --all-targets --target wasm32-unknown-unknown -- -D warnings
 
@@ -19,6 +20,8 @@ s3_env="$("$REPO_ROOT/scripts/s3-server.sh" start)"
 eval "$s3_env"
 trap '"$REPO_ROOT/scripts/s3-server.sh" stop' EXIT
 cargo test --locked --workspace --exclude assent-app
+log "the risk model through tract (wasm-core's inference feature): tract against onnxruntime's answers"
+cargo test --locked -p wasm-core --features inference --test risk
 "$REPO_ROOT/scripts/s3-server.sh" stop
 trap - EXIT
 
@@ -28,7 +31,7 @@ WASM_BINDGEN_USE_BROWSER=1 cargo test --locked -p assent-app --target wasm32-unk
 
 log "fuzz targets: build, and run each once over its seed corpus (fuzzing itself: scripts/fuzz.sh)"
 cargo build --release --locked --manifest-path fuzz/Cargo.toml --target-dir "$CARGO_TARGET_DIR/fuzz"
-for target in consent_decoders vault_record log_entry tlog_decoders; do
+for target in consent_decoders vault_record log_entry tlog_decoders records_import; do
   "$CARGO_TARGET_DIR/fuzz/release/$target" -runs=0 "fuzz/corpus/$target"
 done
 

@@ -1,0 +1,112 @@
+//! Running the pinned ONNX model with tract (the `inference` feature).
+
+use core::fmt;
+
+use tract_onnx::prelude::{
+    tvec, DatumExt, Framework, InferenceModelExt, IntoRunnable, IntoTValue, Tensor, TypedRunnableModel,
+};
+
+use super::explain::{explain, Explanation};
+use super::features::FeatureReport;
+use super::spec::{CAVEAT, FEATURE_COUNT, MODEL_ID, MODEL_SHA256, MODEL_VERSION};
+use super::RiskError;
+use crate::hash::sha256;
+
+/// The largest model file [`RiskModel::load`] hashes; the pinned one is 533 bytes.
+pub const MAX_MODEL_BYTES: usize = 1024 * 1024;
+
+/// The pinned model, loaded and ready to run.
+pub struct RiskModel {
+    plan: std::sync::Arc<TypedRunnableModel>,
+}
+
+impl fmt::Debug for RiskModel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RiskModel").field("model", &MODEL_ID).finish_non_exhaustive()
+    }
+}
+
+/// A computed hint.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RiskResult {
+    /// P(diabetes) from the model (tract, float32).
+    pub probability: f64,
+    /// Each feature's contribution to the log-odds.
+    pub explanation: Explanation,
+    /// The features it was computed from, with their sources.
+    pub features: FeatureReport,
+    /// The model's id ([`MODEL_ID`]).
+    pub model: String,
+    /// The model's version ([`MODEL_VERSION`]).
+    pub model_version: String,
+    /// The model's SHA-256, hex ([`MODEL_SHA256`]).
+    pub model_sha256: String,
+    /// What must be shown with it ([`CAVEAT`]).
+    pub caveat: String,
+}
+
+impl RiskModel {
+    /// Loads the model from its bytes. The SHA-256 is checked against [`MODEL_SHA256`] before
+    /// anything parses them: any other model is refused with [`RiskError::ModelHash`].
+    pub fn load(model_bytes: &[u8]) -> Result<Self, RiskError> {
+        if model_bytes.len() > MAX_MODEL_BYTES {
+            return Err(RiskError::ModelTooLarge { len: model_bytes.len(), max: MAX_MODEL_BYTES });
+        }
+        let digest = sha256(model_bytes);
+        if digest != MODEL_SHA256 {
+            return Err(RiskError::ModelHash {
+                found: hex::encode(digest),
+                expected: hex::encode(MODEL_SHA256),
+            });
+        }
+        let plan = tract_onnx::onnx()
+            .model_for_read(&mut &model_bytes[..])
+            .and_then(|model| model.with_input_fact(0, f32::fact([1, FEATURE_COUNT]).into()))
+            .and_then(|model| model.into_optimized())
+            .and_then(|model| model.into_runnable())
+            .map_err(|error| RiskError::Model(format!("{error:#}")))?;
+        Ok(Self { plan })
+    }
+
+    /// P(diabetes) for `values` (raw units, input order), each cast to float32 as the model
+    /// takes them.
+    pub fn run(&self, values: &[f64; FEATURE_COUNT]) -> Result<f64, RiskError> {
+        #[allow(clippy::cast_possible_truncation)] // The model's input is float32 by design.
+        let input: Vec<f32> = values.iter().map(|&value| value as f32).collect();
+        let tensor = Tensor::from_shape(&[1, FEATURE_COUNT], &input)
+            .map_err(|error| RiskError::Inference(format!("{error:#}")))?;
+        let outputs = self
+            .plan
+            .run(tvec!(tensor.into_tvalue()))
+            .map_err(|error| RiskError::Inference(format!("{error:#}")))?;
+        let output = outputs.first().ok_or_else(|| RiskError::Inference("no output".to_string()))?;
+        if output.shape() != [1, 2] {
+            return Err(RiskError::Inference(format!("output shape {:?}, expected [1, 2]", output.shape())));
+        }
+        let view = output
+            .to_plain_array_view::<f32>()
+            .map_err(|error| RiskError::Inference(format!("{error:#}")))?;
+        let probability = view.iter().nth(1).copied().map(f64::from).unwrap_or(f64::NAN);
+        if !(0.0..=1.0).contains(&probability) {
+            return Err(RiskError::Inference(format!("P(diabetes) = {probability} is not a probability")));
+        }
+        Ok(probability)
+    }
+
+    /// The hint for a patient: refuses, with every reason, when a feature is missing or the
+    /// model does not apply ([`RiskError::CannotCompute`]); otherwise runs the model and explains
+    /// the result.
+    pub fn predict(&self, features: &FeatureReport) -> Result<RiskResult, RiskError> {
+        let values = features.values()?;
+        let probability = self.run(&values)?;
+        Ok(RiskResult {
+            probability,
+            explanation: explain(&values),
+            features: features.clone(),
+            model: MODEL_ID.to_string(),
+            model_version: MODEL_VERSION.to_string(),
+            model_sha256: hex::encode(MODEL_SHA256),
+            caveat: CAVEAT.to_string(),
+        })
+    }
+}
