@@ -22,6 +22,7 @@ const operations = {
   refreshLedger: vault.refresh_ledger,
   publishGrant: vault.publish_grant,
   settingsFromForm: vault.settings_from_form,
+  records: vault.records,
 };
 
 self.onmessage = async ({ data: { id, op, args } }) => {

@@ -7,6 +7,7 @@ mod browser;
 pub mod ledger_client;
 mod ledger_state;
 mod pages;
+pub mod records_view;
 mod scanner;
 pub mod storage;
 mod vault_worker;

@@ -15,6 +15,8 @@ const RECORDS: &str = "records";
 pub const MASTER_SEED_KEY: &str = "vault/master-seed";
 /// Key of the wallet state (its grant list), sealed with the wallet's record key.
 pub const WALLET_STATE_KEY: &str = "wallet/state";
+/// Key of the patient's imported health records, sealed with the records key.
+pub const HEALTH_RECORDS_KEY: &str = "records/health";
 /// Key of the idle-lock setting, in minutes, as decimal text.
 pub const IDLE_MINUTES_KEY: &str = "settings/idle-lock-minutes";
 /// The ledger's gateways (JSON list of URL, log key and witness policy).

@@ -712,3 +712,16 @@ pub async fn publish_grant(
 pub async fn settings_from_form(lines: &str, policy: &str) -> Result<String, WorkerError> {
     text_reply(call("settingsFromForm", Array::of2(&lines.into(), &policy.into())).await.map_err(reason)?)
 }
+
+/// The records page's content (escaped HTML), from the worker, which also reads and writes the
+/// stored records: `source` is `stored`, `file` (`payload` the `File`) or `sample` (`payload` its
+/// name). `None`: no records are stored. The error says what is wrong and where.
+pub async fn records(
+    seed: &MasterSeed,
+    source: &str,
+    payload: JsValue,
+) -> Result<Option<String>, WorkerError> {
+    let args = Array::of3(&seed_bytes(seed), &source.into(), &payload);
+    let html = text_reply(call("records", args).await.map_err(reason)?)?;
+    Ok((!html.is_empty()).then_some(html))
+}

@@ -102,6 +102,16 @@ impl From<WorkerError> for WalletError {
     }
 }
 
+/// Where the records page's records come from.
+pub enum RecordsSource {
+    /// The records already stored.
+    Stored,
+    /// A file the patient chose or dropped.
+    File(web_sys::File),
+    /// A synthetic sample patient of the app (`a`, `b` or `c`; empty: none chosen).
+    Sample(String),
+}
+
 /// The wallet session, shared through the context.
 #[derive(Clone, Copy)]
 pub struct Wallet {
@@ -313,6 +323,19 @@ impl Wallet {
     fn readable_state(self) -> Option<Vec<u8>> {
         let (bytes, readable) = self.state_bytes.get_value();
         bytes.filter(|_| readable)
+    }
+
+    /// The records view (HTML from the worker, which keeps the records): of the records stored,
+    /// or of new ones imported from `source` (replacing, and archiving, any before). `None`: none
+    /// stored. A bundle the worker refuses changes nothing stored.
+    pub async fn records(self, source: RecordsSource) -> Result<Option<String>, WalletError> {
+        let seed = self.seed()?;
+        let (kind, payload) = match source {
+            RecordsSource::Stored => ("stored", wasm_bindgen::JsValue::NULL),
+            RecordsSource::File(file) => ("file", file.into()),
+            RecordsSource::Sample(name) => ("sample", name.into()),
+        };
+        Ok(vault_worker::records(&seed, kind, payload).await?)
     }
 
     /// Adds a grant just signed (its entry as the worker returned it) to the list.

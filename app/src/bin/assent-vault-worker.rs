@@ -212,6 +212,89 @@ pub async fn verify_payload_on_ledger(
     Ok(reply.to_string())
 }
 
+/// Imports a FHIR R4 bundle (JSON bytes): validated (`wasm_core::records::import`, 20 MB cap),
+/// then sealed with the wallet's health-records key. Returns `[sealed record, view HTML]`. The
+/// error names what is wrong and where (a JSON path); nothing is stored by the worker.
+fn import_records(seed: &[u8], bundle: &[u8]) -> Result<js_sys::Array, JsValue> {
+    let records =
+        wasm_core::records::import(bundle).map_err(|error| JsValue::from_str(&error.to_string()))?;
+    let plaintext = serde_json::to_vec(&records).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let key = seed_of(seed)?.record_key(RecordKind::HealthRecords);
+    let sealed = vault::seal_with_key(RecordKind::HealthRecords, &plaintext, &key, &mut getrandom::SysRng)
+        .map_err(|error| error_json(&error))?;
+    let html = assent_app::records_view::render(&records);
+    Ok(js_sys::Array::of2(&js_sys::Uint8Array::from(sealed.as_slice()), &JsValue::from_str(&html)))
+}
+
+/// Fetches one of the app's synthetic sample bundles (`/samples/<name>.json`, same origin) and
+/// imports it as [`import_records`] does.
+async fn import_sample(seed: Vec<u8>, name: String) -> Result<js_sys::Array, JsValue> {
+    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        return Err(JsValue::from_str("there is no such sample"));
+    }
+    let bundle = assent_app::ledger_client::get(&format!("/samples/{name}.json"))
+        .await
+        .map_err(|reason| JsValue::from_str(&format!("the sample could not be loaded: {reason}")))?;
+    import_records(&seed, &bundle)
+}
+
+/// The records page's content, with the storage done here so the page carries none of it:
+/// `source` `stored` (the records kept, if any), `file` (`payload` a `File`, read here and
+/// imported; at most 20 MB) or `sample` (`payload` a sample's name). Imported records replace
+/// the stored ones, which are archived; a refused bundle changes nothing. Returns the HTML, or
+/// an empty string when no records are stored. Errors are the reason in words.
+#[wasm_bindgen]
+pub async fn records(seed: Vec<u8>, source: String, payload: JsValue) -> Result<String, JsValue> {
+    use assent_app::storage::{Replaced, Store, HEALTH_RECORDS_KEY};
+    use wasm_bindgen::JsCast;
+    let words = |text: String| JsValue::from_str(&text);
+    let store = Store::open().await.map_err(|e| words(e.to_string()))?;
+    let stored = store.get(HEALTH_RECORDS_KEY).await.map_err(|e| words(e.to_string()))?;
+    let imported = match source.as_str() {
+        "file" => {
+            let file: web_sys::Blob = payload.dyn_into().map_err(|_| words("choose a file first".into()))?;
+            let megabytes = file.size() / 1_048_576.0;
+            if megabytes > 20.0 {
+                return Err(words(format!(
+                    "the file is {} MB; a records bundle may be at most 20 MB: export fewer records",
+                    megabytes.ceil()
+                )));
+            }
+            let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+                .await
+                .map_err(|_| words("the browser could not read that file; choose it again".into()))?;
+            import_records(&seed, &js_sys::Uint8Array::new(&buffer).to_vec())?
+        }
+        "sample" => match payload.as_string().filter(|name| !name.is_empty()) {
+            Some(name) => import_sample(seed.clone(), format!("synthetic-patient-{name}")).await?,
+            None => return Ok(String::new()),
+        },
+        _ => {
+            return match stored {
+                Some(sealed) => open_records(&seed, &sealed),
+                None => Ok(String::new()),
+            }
+        }
+    };
+    let sealed = js_sys::Uint8Array::new(&imported.get(0)).to_vec();
+    let archive = Replaced::Archive { now_ms: js_sys::Date::now() as u64 };
+    store
+        .compare_and_put(HEALTH_RECORDS_KEY, stored.as_deref(), &sealed, archive)
+        .await
+        .map_err(|e| words(e.to_string()))?;
+    Ok(imported.get(1).as_string().unwrap_or_default())
+}
+
+/// Opens the stored health records (sealed by [`import_records`]) and renders them as HTML.
+fn open_records(seed: &[u8], sealed: &[u8]) -> Result<String, JsValue> {
+    let key = seed_of(seed)?.record_key(RecordKind::HealthRecords);
+    let plaintext =
+        vault::open_with_key(RecordKind::HealthRecords, sealed, &key).map_err(|error| error_json(&error))?;
+    let records: wasm_core::records::RecordSet = serde_json::from_slice(&plaintext)
+        .map_err(|_| JsValue::from_str("the stored records are not readable; import them again"))?;
+    Ok(assent_app::records_view::render(&records))
+}
+
 /// Renders text as an SVG QR code.
 #[wasm_bindgen]
 pub fn render_qr(text: &str) -> Result<String, JsValue> {

@@ -252,7 +252,6 @@ fn GrantsOnLedger() -> impl IntoView {
                             </li>
                         }).collect_view()}
                     </ul>
-                    <p>"A grant not on the ledger yet can be put there from its entry on the " <a href="/share">"Share page"</a> "."</p>
                 </section>
             }
         })

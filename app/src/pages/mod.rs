@@ -47,13 +47,3 @@ pub(crate) fn ErrorNotice(
         </ErrorBoundary>
     }
 }
-
-/// The notice a page shows while its feature has not been built yet: says so plainly.
-#[component]
-fn NotYetAvailable(what: &'static str) -> impl IntoView {
-    view! {
-        <p class="notice" role="status">
-            "Not available yet: " {what} " Your wallet (keys, backup and restore) is on the Wallet page; consent codes are on the Share and Provider pages."
-        </p>
-    }
-}

@@ -1,15 +1,61 @@
-//! The patient's health records.
+//! The patient's health records: import a FHIR R4 bundle (file picker, or a synthetic sample), kept sealed in this browser; the view (summary, charts, timeline) is
+//! rendered in the vault worker and placed here.
 
 use leptos::prelude::*;
+use web_sys::HtmlInputElement;
 
-use super::NotYetAvailable;
+use super::{run, ErrorNotice};
+use crate::wallet::{RecordsSource, Wallet, WalletStatus};
 
 /// The records page.
 #[component]
 pub fn Records() -> impl IntoView {
+    let wallet = expect_context::<Wallet>();
     view! {
         <h1>"Records"</h1>
-        <p>"Import your health records (FHIR R4) and see them over time. They are stored sealed in this browser and never uploaded."</p>
-        <NotYetAvailable what="importing and viewing records, and on-device risk hints." />
+        <p>"Import your health records (a FHIR R4 bundle, JSON) and see them over time. They are stored sealed in this browser and never uploaded."</p>
+        {move || if wallet.status.get() == WalletStatus::Unlocked {
+            view! { <RecordsView /> }.into_any()
+        } else {
+            view! { <p class="notice" role="status">"Unlock your wallet on the " <a href="/">"Wallet page"</a> " to import and see your records."</p> }.into_any()
+        }}
+    }
+}
+
+#[component]
+fn RecordsView() -> impl IntoView {
+    let wallet = expect_context::<Wallet>();
+    let html = RwSignal::new(String::new());
+    let outcome = RwSignal::new(Ok(()));
+    let load = move |source: RecordsSource| {
+        run(outcome, async move {
+            if let Some(view) = wallet.records(source).await? {
+                let _ = html.try_set(view);
+            }
+            Ok(())
+        })
+    };
+    load(RecordsSource::Stored);
+    let picked = move |event: leptos::ev::Event| {
+        let file = event_target::<HtmlInputElement>(&event).files().and_then(|files| files.get(0));
+        if let Some(file) = file {
+            load(RecordsSource::File(file));
+        }
+    };
+    view! {
+        <section aria-labelledby="import-title">
+            <h2 id="import-title">"Import"</h2>
+            <label for="records-file">"A FHIR R4 bundle (JSON, up to 20 MB)"</label>
+            <input id="records-file" type="file" accept=".json,application/json,application/fhir+json" on:change=picked />
+            <label for="records-sample">"Or try a synthetic sample patient (made up, not a real person)"</label>
+            <select id="records-sample" on:change=move |event| load(RecordsSource::Sample(event_target_value(&event)))>
+                <option value="">"Choose a sample…"</option>
+                <option value="a">"Sample A: every input of the risk hint"</option>
+                <option value="b">"Sample B: every input, lower risk"</option>
+                <option value="c">"Sample C: one input missing"</option>
+            </select>
+            <ErrorNotice outcome test_id="records-error" />
+        </section>
+        <div class="records" data-testid="records" inner_html=html></div>
     }
 }
