@@ -8,7 +8,9 @@ use clap::{Parser, Subcommand};
 
 use wasm_core::tlog::merkle::{tree_head_of_lines, LineEncoding, MerkleError};
 
-use crate::{audit, bench_append, grant_cli, keygen, serve, tree_head, vault_cli, verify_cli, witness};
+use crate::{
+    audit, bench_append, grant_cli, keygen, risk_cli, serve, tree_head, vault_cli, verify_cli, witness,
+};
 
 /// Assent: the ledger gateway, and the tools operators and providers use to verify it.
 #[derive(Debug, Parser)]
@@ -45,6 +47,9 @@ pub enum Command {
     /// Check a signed note or a Merkle proof. Exit 0 if it verifies, 1 if not, 2 on usage errors.
     #[command(subcommand)]
     Verify(VerifyCommand),
+    /// The on-device risk hint (the pinned model, through tract) for a FHIR bundle or a CSV of
+    /// feature rows. Exit 1 on a bad bundle, bad CSV, refused model or missing inputs.
+    Risk(RiskArgs),
 }
 
 /// `assent verify` subcommands.
@@ -56,6 +61,24 @@ pub enum VerifyCommand {
     Inclusion(VerifyInclusionArgs),
     /// Verify an RFC 9162 consistency proof.
     Consistency(VerifyConsistencyArgs),
+}
+
+/// Arguments of `assent risk`.
+#[derive(Debug, clap::Args)]
+pub struct RiskArgs {
+    /// A FHIR R4 bundle (JSON): prints the hint as JSON.
+    #[arg(long, value_name = "FILE", required_unless_present = "features_csv")]
+    pub bundle: Option<PathBuf>,
+    /// A CSV whose header names the model's features (npreg,glu,bp,bmi,age; other columns are
+    /// ignored): prints it with a probability column.
+    #[arg(long, value_name = "FILE", conflicts_with = "bundle")]
+    pub features_csv: Option<PathBuf>,
+    /// The model file (default: the pinned model shipped with Assent); any other is refused.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// The time ages are computed at, in Unix seconds (default: now).
+    #[arg(long, value_name = "UNIX")]
+    pub now: Option<u64>,
 }
 
 /// Arguments of `assent verify note`.
@@ -309,6 +332,12 @@ pub enum CliError {
     /// The ledger to check a grant against could not be set up.
     #[error(transparent)]
     GrantLedger(#[from] grant_cli::GrantCliError),
+    /// The risk hint failed.
+    #[error(transparent)]
+    Risk(#[from] risk_cli::RiskCliError),
+    /// The risk hint could not be computed from the bundle; the report was printed.
+    #[error("no hint: the bundle lacks what the model needs; the report above lists what is missing")]
+    NoHint,
     /// A grant was read and is not valid; the verdict was printed.
     #[error("the grant is not valid; the verdict above lists the failed checks")]
     InvalidGrant,
@@ -400,6 +429,25 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 Ok(())
             } else {
                 Err(CliError::InvalidGrant)
+            }
+        }
+        Command::Risk(args) => {
+            if let Some(csv) = &args.features_csv {
+                print!("{}", risk_cli::csv(csv, args.model.as_deref())?);
+                return Ok(());
+            }
+            let now = args.now.unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |elapsed| elapsed.as_secs())
+            });
+            let bundle = args.bundle.as_deref().unwrap_or(std::path::Path::new("-"));
+            let (report, computed) = risk_cli::bundle(bundle, args.model.as_deref(), now)?;
+            println!("{report}");
+            if computed {
+                Ok(())
+            } else {
+                Err(CliError::NoHint)
             }
         }
         Command::Grant(GrantCommand::Decode(args)) => {
