@@ -23,7 +23,35 @@ const operations = {
   publishGrant: vault.publish_grant,
   settingsFromForm: vault.settings_from_form,
   records: vault.records,
+  riskHint,
 };
+
+// The risk model's module (tract, ~1.9 MB gzip) and the model: fetched the first time a hint
+// can be computed, never before.
+let riskModule;
+async function loadRisk() {
+  const module = await import("/assent-risk.js");
+  await module.default({ module_or_path: "/assent-risk_bg.wasm" });
+  const response = await fetch("/model/pima-logistic-v1.onnx");
+  if (!response.ok) throw `the risk model could not be loaded (HTTP ${response.status})`;
+  return { module, model: new Uint8Array(await response.arrayBuffer()) };
+}
+
+// The records page's risk hint as of now, as HTML ("" when no records are stored). The features
+// are read here from the sealed records; the risk module sees only the feature values.
+async function riskHint(seed) {
+  const reply = await vault.risk_features(seed, BigInt(Math.floor(Date.now() / 1000)));
+  if (!reply) return "";
+  const { features, computable } = JSON.parse(reply);
+  const featuresJson = JSON.stringify(features);
+  if (!computable) return vault.risk_html(featuresJson, "");
+  riskModule ??= loadRisk().catch((error) => {
+    riskModule = undefined;
+    throw error;
+  });
+  const { module, model } = await riskModule;
+  return vault.risk_html(featuresJson, module.predict(featuresJson, model));
+}
 
 self.onmessage = async ({ data: { id, op, args } }) => {
   try {

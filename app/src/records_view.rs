@@ -8,6 +8,7 @@
 
 use plotters::prelude::*;
 use wasm_core::records::{RecordSet, Series, TimelineKind};
+use wasm_core::risk::FeatureReport;
 
 /// Chart size in SVG user units (the page scales it to the column).
 const CHART_SIZE: (u32, u32) = (640, 200);
@@ -179,6 +180,47 @@ fn timeline(records: &RecordSet) -> String {
     if events.len() > MAX_TIMELINE {
         html.push_str(&format!("<p>And {} older events.</p>", events.len() - MAX_TIMELINE));
     }
+    html
+}
+
+/// The risk hint's section: `result` (a `RiskResult` as JSON, from the risk module) for the
+/// `report`'s features, or why none can be computed when `result` is `None`.
+pub fn risk_html(report: &FeatureReport, result: Option<&serde_json::Value>) -> String {
+    let mut html = String::from("<h2>Risk hint: type 2 diabetes</h2>");
+    let Some(result) = result else {
+        let reasons: Vec<String> = report.reasons().iter().map(|reason| escape(reason)).collect();
+        html.push_str(&format!(
+            "<p class=\"notice\" data-testid=\"risk-missing\">No hint: {}. Nothing is guessed in its place.</p>",
+            reasons.join("; ")
+        ));
+        return html;
+    };
+    let probability = result["probability"].as_f64().unwrap_or(f64::NAN);
+    let percent = (probability * 100.0).round();
+    html.push_str(&format!(
+        "<p data-testid=\"risk-probability\" data-probability=\"{probability}\"><strong>{percent}%</strong> chance of diabetes by this model.</p><meter min=\"0\" max=\"1\" value=\"{probability}\" aria-label=\"Risk hint: {percent} percent\"></meter>"
+    ));
+    html.push_str("<p>What moved it most (compared with the average person it was trained on):</p><ul>");
+    if let Some(contributions) = result["explanation"]["contributions"].as_array() {
+        for contribution in contributions.iter().take(3) {
+            let log_odds = contribution["log_odds"].as_f64().unwrap_or_default();
+            let direction = if log_odds >= 0.0 { "raised" } else { "lowered" };
+            html.push_str(&format!(
+                "<li>{} {} ({direction} it, {:+.2} log-odds)</li>",
+                escape(contribution["name"].as_str().unwrap_or_default()),
+                number(contribution["value"].as_f64().unwrap_or_default()),
+                log_odds
+            ));
+        }
+    }
+    html.push_str("</ul>");
+    let text = |key: &str| escape(result[key].as_str().unwrap_or_default());
+    html.push_str(&format!(
+        "<p>{}</p><p data-testid=\"risk-local\">Computed on this device: no record left it.</p><p class=\"notice\" data-testid=\"risk-model\">Model {} (SHA-256 {}) is checked against the hash built into this app; it is not yet verified on the ledger.</p>",
+        text("caveat"),
+        text("model_version"),
+        text("model_sha256")
+    ));
     html
 }
 

@@ -725,3 +725,11 @@ pub async fn records(
     let html = text_reply(call("records", args).await.map_err(reason)?)?;
     Ok((!html.is_empty()).then_some(html))
 }
+
+/// The records page's risk hint (escaped HTML) as of now, from the worker, which reads the
+/// features from the stored records and loads the risk model's module only when a hint can be
+/// computed. `None`: no records are stored.
+pub async fn risk_hint(seed: &MasterSeed) -> Result<Option<String>, WorkerError> {
+    let html = text_reply(call("riskHint", Array::of1(&seed_bytes(seed))).await.map_err(reason)?)?;
+    Ok((!html.is_empty()).then_some(html))
+}

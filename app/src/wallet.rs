@@ -80,9 +80,9 @@ pub enum WalletError {
     /// The vault worker failed.
     #[error("the wallet's background worker failed ({0}); reload the page and try again")]
     Worker(String),
-    /// From consent grants.
+    /// A provider id that is not one.
     #[error(transparent)]
-    Consent(#[from] wasm_core::consent::ConsentError),
+    ProviderKey(#[from] wasm_core::consent::ProviderKeyError),
     /// An operation in the worker (scanning, signing, the ledger) failed; the reason says what
     /// happened and what to do.
     #[error("{0}")]

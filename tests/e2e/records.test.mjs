@@ -1,13 +1,16 @@
 // Health records end to end in Chromium: a synthetic sample patient is imported, kept sealed in
-// IndexedDB and shown as charts and a timeline (rendered in the worker); a malformed bundle is
-// refused with the JSON path that failed and changes nothing stored; markup in a record renders
-// as text; an oversized file is refused before it is read; the records survive a reload.
+// IndexedDB and shown as charts and a timeline (rendered in the worker); the risk hint is
+// computed on the device with the model module loaded only then, and equals what `assent risk`
+// gives for the same bundle; a patient without every input gets no hint, with what is missing; a
+// malformed bundle is refused with the JSON path that failed and changes nothing stored; markup in
+// a record renders as text; an oversized file is refused before it is read; the records survive a
+// reload.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gatewayForThisFile, gotoApp, nav, openPage, screenshot } from "./harness.mjs";
+import { assentCli, gatewayForThisFile, gotoApp, nav, openPage, repoRoot, screenshot } from "./harness.mjs";
 import { archivedKeys, storedRecord } from "./indexeddb.mjs";
 import { PASSPHRASE, createWallet, unlock } from "./wallet-steps.mjs";
 
@@ -38,8 +41,11 @@ test("records import from a sample and a file, stay sealed, and bad bundles chan
   const { browser, page, problems } = await openPage(gateway.url);
   try {
     await gotoApp(page, gateway.url, problems);
+    const fetched = [];
+    page.on("request", (request) => fetched.push(new URL(request.url()).pathname));
     await createWallet(page);
     await nav(page, "Records");
+    assert.ok(!fetched.some((path) => path.startsWith("/assent-risk")), "no model code before a hint is asked for");
 
     await page.getByLabel("Or try a synthetic sample patient (made up, not a real person)").selectOption("a");
     const summary = page.getByTestId("records-summary");
@@ -50,9 +56,26 @@ test("records import from a sample and a file, stay sealed, and bad bundles chan
     assert.match(await page.locator("figure.chart figcaption").allTextContents().then((c) => c.join("\n")), /kg\/m2/);
     assert.equal(await charts.first().locator("svg polyline, svg path").count() > 0, true, "the chart draws its line");
     assert.ok((await page.getByTestId("timeline").locator("li").count()) > 5);
+    // The risk hint, computed on this device, as the CLI computes it for the same bundle.
+    const hint = page.getByTestId("risk-probability");
+    await hint.waitFor({ timeout: 60_000 });
+    const shown = Number(await hint.getAttribute("data-probability"));
+    const now = String(Math.floor(Date.now() / 1000));
+    const cli = JSON.parse(assentCli(["risk", "--bundle", join(repoRoot, "public/samples/synthetic-patient-a.json"), "--now", now], ""));
+    assert.ok(Math.abs(shown - cli.probability) < 1e-6, `${shown} vs ${cli.probability}`);
+    assert.match(await page.getByTestId("risk").textContent(), /Computed on this device/);
+    assert.match(await page.getByTestId("risk-model").textContent(), /3a1f72da885d1f0b/);
+    assert.ok(fetched.includes("/assent-risk_bg.wasm") && fetched.includes("/model/pima-logistic-v1.onnx"));
     await screenshot(page, "records-sample");
 
+    // A patient without the 2-hour glucose test: no hint, and what is missing.
+    await page.getByLabel("Or try a synthetic sample patient (made up, not a real person)").selectOption("c");
+    await page.getByTestId("risk-missing").filter({ hasText: "1518-0" }).waitFor({ timeout: 30_000 });
+    await page.getByLabel("Or try a synthetic sample patient (made up, not a real person)").selectOption("a");
+    await hint.waitFor({ timeout: 30_000 });
+
     // Sealed at rest: no readable record text in IndexedDB.
+    await page.getByTestId("records-summary").filter({ hasText: /Born 1979/ }).waitFor({ timeout: 30_000 });
     const sealed = Buffer.from(await storedRecord(page, "records/health"));
     assert.equal(sealed.subarray(0, 8).toString(), "ASNTSEAL");
     assert.ok(!sealed.includes(Buffer.from("Synthetic")), "the records are not readable at rest");
@@ -81,7 +104,7 @@ test("records import from a sample and a file, stay sealed, and bad bundles chan
     assert.equal(await page.locator("main img").count(), 0, "no element was injected");
     assert.equal(await page.evaluate(() => window.__pwned), undefined);
     const archived = (await archivedKeys(page)).filter((key) => key.startsWith("archive/records/health/"));
-    assert.equal(archived.length, 1, "the replaced records are archived");
+    assert.equal(archived.length, 3, "each replaced set of records is archived (a, c, a)");
 
     // Kept across a reload, opened after unlocking.
     await page.goto(gateway.url);

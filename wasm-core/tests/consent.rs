@@ -478,7 +478,8 @@ fn provider_keys_are_read_from_64_hex_digits() {
     assert_eq!(parse_provider_key(&hex::encode(key)), Ok(key));
     assert_eq!(parse_provider_key(&format!("  {}\n", hex::encode(key).to_uppercase())), Ok(key));
     for bad in ["", "abcd", &"g".repeat(64), &"ab".repeat(33)] {
-        assert_eq!(parse_provider_key(bad), Err(ConsentError::ProviderKey), "{bad}");
+        assert_eq!(parse_provider_key(bad), Err(wasm_core::consent::ProviderKeyError), "{bad}");
+        assert_eq!(ConsentError::from(wasm_core::consent::ProviderKeyError), ConsentError::ProviderKey);
     }
 }
 

@@ -285,6 +285,41 @@ pub async fn records(seed: Vec<u8>, source: String, payload: JsValue) -> Result<
     Ok(imported.get(1).as_string().unwrap_or_default())
 }
 
+/// The risk hint's features from the stored records at `now` (Unix seconds), as
+/// `{"features": FeatureReport JSON, "computable": bool}`, or an empty string when no records
+/// are stored. Errors are the reason in words.
+#[wasm_bindgen]
+pub async fn risk_features(seed: Vec<u8>, now: u64) -> Result<String, JsValue> {
+    use assent_app::storage::{Store, HEALTH_RECORDS_KEY};
+    let words = |text: String| JsValue::from_str(&text);
+    let store = Store::open().await.map_err(|e| words(e.to_string()))?;
+    let Some(sealed) = store.get(HEALTH_RECORDS_KEY).await.map_err(|e| words(e.to_string()))? else {
+        return Ok(String::new());
+    };
+    let key = seed_of(&seed)?.record_key(RecordKind::HealthRecords);
+    let plaintext =
+        vault::open_with_key(RecordKind::HealthRecords, &sealed, &key).map_err(|error| error_json(&error))?;
+    let records: wasm_core::records::RecordSet = serde_json::from_slice(&plaintext)
+        .map_err(|_| words("the stored records are not readable; import them again".into()))?;
+    let report = wasm_core::risk::features(&records, now);
+    let computable = report.reasons().is_empty();
+    Ok(serde_json::json!({ "features": report, "computable": computable }).to_string())
+}
+
+/// The risk hint's HTML: `result_json` (the risk module's answer; empty: none, because the
+/// features say it cannot be computed) for the features in `features_json`.
+#[wasm_bindgen]
+pub fn risk_html(features_json: &str, result_json: &str) -> Result<String, JsValue> {
+    let words = |text: String| JsValue::from_str(&text);
+    let report: wasm_core::risk::FeatureReport =
+        serde_json::from_str(features_json).map_err(|e| words(e.to_string()))?;
+    let result: Option<serde_json::Value> = (!result_json.is_empty())
+        .then(|| serde_json::from_str(result_json))
+        .transpose()
+        .map_err(|e| words(e.to_string()))?;
+    Ok(assent_app::records_view::risk_html(&report, result.as_ref()))
+}
+
 /// Opens the stored health records (sealed by [`import_records`]) and renders them as HTML.
 fn open_records(seed: &[u8], sealed: &[u8]) -> Result<String, JsValue> {
     let key = seed_of(seed)?.record_key(RecordKind::HealthRecords);

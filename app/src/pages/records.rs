@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use web_sys::HtmlInputElement;
 
 use super::{run, ErrorNotice};
+use crate::vault_worker;
 use crate::wallet::{RecordsSource, Wallet, WalletStatus};
 
 /// The records page.
@@ -27,11 +28,16 @@ fn RecordsView() -> impl IntoView {
     let wallet = expect_context::<Wallet>();
     let html = RwSignal::new(String::new());
     let outcome = RwSignal::new(Ok(()));
+    // The records first, with a status line; then the risk hint above them, whose model loads
+    // only now (it takes a moment).
     let load = move |source: RecordsSource| {
         run(outcome, async move {
-            if let Some(view) = wallet.records(source).await? {
-                let _ = html.try_set(view);
-            }
+            let Some(view) = wallet.records(source).await? else { return Ok(()) };
+            let _ =
+                html.try_set(format!("<p role=\"status\">Computing the risk hint on this device…</p>{view}"));
+            let hint = vault_worker::risk_hint(&wallet.seed()?).await?.unwrap_or_default();
+            let _ =
+                html.try_set(format!("<section class=\"risk\" data-testid=\"risk\">{hint}</section>{view}"));
             Ok(())
         })
     };
@@ -56,6 +62,6 @@ fn RecordsView() -> impl IntoView {
             </select>
             <ErrorNotice outcome test_id="records-error" />
         </section>
-        <div class="records" data-testid="records" inner_html=html></div>
+        <div class="records" data-testid="records" aria-live="polite" inner_html=html></div>
     }
 }

@@ -73,7 +73,7 @@ pub enum ConsentError {
     #[error("the random number generator failed; try again")]
     Random,
     /// A provider key is not 64 hexadecimal digits.
-    #[error("a provider id is 64 hexadecimal digits (0-9, a-f); copy it again from the provider's page")]
+    #[error("{}", ProviderKeyError)]
     ProviderKey,
     /// Signed by a key other than the one the grant requires.
     #[error("signed by the wrong key: a revocation must come from the grant's patient key, an access event from the grant's provider")]
@@ -130,10 +130,22 @@ pub enum ConsentError {
     PayloadCompression,
 }
 
+/// A provider key that is not 64 hexadecimal digits. Its own type, so code that reads only
+/// provider keys (the wallet's page) does not carry every [`ConsentError`] message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a provider id is 64 hexadecimal digits (0-9, a-f); copy it again from the provider's page")]
+pub struct ProviderKeyError;
+
+impl From<ProviderKeyError> for ConsentError {
+    fn from(_: ProviderKeyError) -> Self {
+        ConsentError::ProviderKey
+    }
+}
+
 /// Reads a provider's public key written as 64 hexadecimal digits (surrounding spaces ignored),
 /// as the provider page shows it and the CLI takes it.
-pub fn parse_provider_key(text: &str) -> Result<[u8; 32], ConsentError> {
-    hex::decode(text.trim()).ok().and_then(|bytes| bytes.try_into().ok()).ok_or(ConsentError::ProviderKey)
+pub fn parse_provider_key(text: &str) -> Result<[u8; 32], ProviderKeyError> {
+    hex::decode(text.trim()).ok().and_then(|bytes| bytes.try_into().ok()).ok_or(ProviderKeyError)
 }
 
 /// A provider's id: the first 16 bytes of its public key hashed under [`Domain::ProviderId`].
