@@ -43,18 +43,11 @@ pub fn consent_resource(grant: &SignedGrant) -> Value {
 }
 
 /// Unix seconds as an RFC 3339 UTC timestamp (`2026-01-02T03:04:05Z`), without a clock or a
-/// date library: the civil-from-days algorithm (H. Hinnant).
+/// date library (the calendar date from [`crate::records::date::civil_from_days`]).
 pub fn rfc3339(unix_seconds: u64) -> String {
-    let days = unix_seconds / 86_400;
     let secs = unix_seconds % 86_400;
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    // Any u64 count of days fits an i64 (u64::MAX / 86 400 < i64::MAX).
+    let days = i64::try_from(unix_seconds / 86_400).unwrap_or(i64::MAX);
+    let (year, month, day) = crate::records::date::civil_from_days(days);
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3_600, secs % 3_600 / 60, secs % 60)
 }
