@@ -71,8 +71,7 @@ fn summary(records: &RecordSet) -> String {
 /// One series: a caption with its label, unit and range in HTML, and the line as SVG.
 fn chart(series: &Series) -> String {
     let unit = series.unit.as_deref().unwrap_or("mixed or no units");
-    let values = series.points.iter().map(|point| point.value);
-    let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
+    let (low, high) = value_range(series);
     let (first, last) = match (series.points.first(), series.points.last()) {
         (Some(first), Some(last)) => (first.effective.as_str(), last.effective.as_str()),
         _ => ("", ""),
@@ -85,7 +84,7 @@ fn chart(series: &Series) -> String {
         number(low),
         number(high)
     );
-    let svg = line_svg(series).unwrap_or_default();
+    let svg = line_svg(series, (low, high)).unwrap_or_default();
     format!(
         "<figure class=\"chart\" data-testid=\"chart\"><figcaption>{}</figcaption><div role=\"img\" aria-label=\"{}\">{svg}</div></figure>",
         escape(&caption),
@@ -99,16 +98,20 @@ fn number(value: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
+/// The smallest and largest value of a series.
+fn value_range(series: &Series) -> (f64, f64) {
+    let values = series.points.iter().map(|point| point.value);
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)))
+}
+
 /// The series as a line with points, on light horizontal guides at its minimum, middle and
-/// maximum. Drawn without text, so it needs no font.
-fn line_svg(series: &Series) -> Result<String, String> {
+/// maximum (`low`, `high`: [`value_range`]). Drawn without text, so it needs no font.
+fn line_svg(series: &Series, (low, high): (f64, f64)) -> Result<String, String> {
     let points: Vec<(f64, f64)> =
         series.points.iter().map(|point| (point.time as f64, point.value)).collect();
     let (Some(&(x_first, _)), Some(&(x_last, _))) = (points.first(), points.last()) else {
         return Ok(String::new());
     };
-    let (low, high) =
-        points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &(_, v)| (l.min(v), h.max(v)));
     // A flat or single-point series still gets a visible range.
     let pad_y = if high > low { (high - low) * 0.1 } else { low.abs().max(1.0) * 0.1 };
     let pad_x = if x_last > x_first { (x_last - x_first) * 0.03 } else { 86_400.0 };

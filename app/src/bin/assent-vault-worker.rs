@@ -296,12 +296,7 @@ pub async fn risk_features(seed: Vec<u8>, now: u64) -> Result<String, JsValue> {
     let Some(sealed) = store.get(HEALTH_RECORDS_KEY).await.map_err(|e| words(e.to_string()))? else {
         return Ok(String::new());
     };
-    let key = seed_of(&seed)?.record_key(RecordKind::HealthRecords);
-    let plaintext =
-        vault::open_with_key(RecordKind::HealthRecords, &sealed, &key).map_err(|error| error_json(&error))?;
-    let records: wasm_core::records::RecordSet = serde_json::from_slice(&plaintext)
-        .map_err(|_| words("the stored records are not readable; import them again".into()))?;
-    let report = wasm_core::risk::features(&records, now);
+    let report = wasm_core::risk::features(&open_record_set(&seed, &sealed)?, now);
     let computable = report.reasons().is_empty();
     Ok(serde_json::json!({ "features": report, "computable": computable }).to_string())
 }
@@ -320,14 +315,18 @@ pub fn risk_html(features_json: &str, result_json: &str) -> Result<String, JsVal
     Ok(assent_app::records_view::risk_html(&report, result.as_ref()))
 }
 
-/// Opens the stored health records (sealed by [`import_records`]) and renders them as HTML.
-fn open_records(seed: &[u8], sealed: &[u8]) -> Result<String, JsValue> {
+/// Opens the stored health records (sealed by [`import_records`]).
+fn open_record_set(seed: &[u8], sealed: &[u8]) -> Result<wasm_core::records::RecordSet, JsValue> {
     let key = seed_of(seed)?.record_key(RecordKind::HealthRecords);
     let plaintext =
         vault::open_with_key(RecordKind::HealthRecords, sealed, &key).map_err(|error| error_json(&error))?;
-    let records: wasm_core::records::RecordSet = serde_json::from_slice(&plaintext)
-        .map_err(|_| JsValue::from_str("the stored records are not readable; import them again"))?;
-    Ok(assent_app::records_view::render(&records))
+    serde_json::from_slice(&plaintext)
+        .map_err(|_| JsValue::from_str("the stored records are not readable; import them again"))
+}
+
+/// Opens the stored health records and renders them as HTML.
+fn open_records(seed: &[u8], sealed: &[u8]) -> Result<String, JsValue> {
+    Ok(assent_app::records_view::render(&open_record_set(seed, sealed)?))
 }
 
 /// Renders text as an SVG QR code.
