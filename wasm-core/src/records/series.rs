@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{CodeableConcept, Coding, ObservationValue, RecordSet};
+use super::{CodeableConcept, Coding, FhirDateTime, ObservationValue, RecordSet};
 
 /// One observed quantity over time: every numeric value of one code, oldest first.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -136,42 +136,42 @@ impl RecordSet {
                 });
             }
         }
-        for (index, condition) in self.conditions.iter().enumerate() {
-            if condition.verification_status.as_deref() == Some("entered-in-error") {
-                continue;
-            }
-            for (when, kind) in [
-                (&condition.onset, TimelineKind::ConditionOnset),
-                (&condition.abatement, TimelineKind::ConditionAbatement),
-            ] {
+        // Conditions and medications each mark a start and an end, when known.
+        let mut add_span = |index: usize, label: String, ends: [(&Option<FhirDateTime>, TimelineKind); 2]| {
+            for (when, kind) in ends {
                 if let Some(when) = when {
                     events.push(TimelineEvent {
                         time: when.unix(),
                         date: when.to_string(),
                         kind,
                         index,
-                        label: condition.code.label(),
+                        label: label.clone(),
                     });
                 }
+            }
+        };
+        for (index, condition) in self.conditions.iter().enumerate() {
+            if condition.verification_status.as_deref() != Some("entered-in-error") {
+                add_span(
+                    index,
+                    condition.code.label(),
+                    [
+                        (&condition.onset, TimelineKind::ConditionOnset),
+                        (&condition.abatement, TimelineKind::ConditionAbatement),
+                    ],
+                );
             }
         }
         for (index, medication) in self.medications.iter().enumerate() {
-            if medication.status == super::MedicationStatus::EnteredInError {
-                continue;
-            }
-            for (when, kind) in [
-                (&medication.start, TimelineKind::MedicationStart),
-                (&medication.end, TimelineKind::MedicationEnd),
-            ] {
-                if let Some(when) = when {
-                    events.push(TimelineEvent {
-                        time: when.unix(),
-                        date: when.to_string(),
-                        kind,
-                        index,
-                        label: medication.medication.label(),
-                    });
-                }
+            if medication.status != super::MedicationStatus::EnteredInError {
+                add_span(
+                    index,
+                    medication.medication.label(),
+                    [
+                        (&medication.start, TimelineKind::MedicationStart),
+                        (&medication.end, TimelineKind::MedicationEnd),
+                    ],
+                );
             }
         }
         events.sort_by_key(|event| event.time);
