@@ -24,6 +24,7 @@ const operations = {
   settingsFromForm: vault.settings_from_form,
   records: vault.records,
   riskHint,
+  modelOnLedger: vault.model_on_ledger,
 };
 
 // The risk model's module (tract, ~1.9 MB gzip) and the model: fetched the first time a hint
@@ -37,20 +38,21 @@ async function loadRisk() {
   return { module, model: new Uint8Array(await response.arrayBuffer()) };
 }
 
-// The records page's risk hint as of now, as HTML ("" when no records are stored). The features
-// are read here from the sealed records; the risk module sees only the feature values.
+// The records page's risk hint as of now: [HTML ("" when no records are stored), whether the
+// model ran]. The features are read here from the sealed records; the risk module sees only the
+// feature values.
 async function riskHint(seed) {
   const reply = await vault.risk_features(seed, BigInt(Math.floor(Date.now() / 1000)));
-  if (!reply) return "";
+  if (!reply) return ["", false];
   const { features, computable } = JSON.parse(reply);
   const featuresJson = JSON.stringify(features);
-  if (!computable) return vault.risk_html(featuresJson, "");
+  if (!computable) return [vault.risk_html(featuresJson, ""), false];
   riskModule ??= loadRisk().catch((error) => {
     riskModule = undefined;
     throw error;
   });
   const { module, model } = await riskModule;
-  return vault.risk_html(featuresJson, module.predict(featuresJson, model));
+  return [vault.risk_html(featuresJson, module.predict(featuresJson, model)), true];
 }
 
 self.onmessage = async ({ data: { id, op, args } }) => {

@@ -5,7 +5,7 @@
 mod app;
 mod browser;
 pub mod ledger_client;
-mod ledger_state;
+pub mod ledger_state;
 mod pages;
 pub mod records_view;
 mod scanner;

@@ -219,12 +219,26 @@ pub fn risk_html(report: &FeatureReport, result: Option<&serde_json::Value>) -> 
     html.push_str("</ul>");
     let text = |key: &str| escape(result[key].as_str().unwrap_or_default());
     html.push_str(&format!(
-        "<p>{}</p><p data-testid=\"risk-local\">Computed on this device: no record left it.</p><p class=\"notice\" data-testid=\"risk-model\">Model {} (SHA-256 {}) is checked against the hash built into this app; it is not yet verified on the ledger.</p>",
+        "<p>{}</p><p data-testid=\"risk-local\">Computed on this device: no record left it.</p><p data-testid=\"risk-model\">Model {} (SHA-256 {}) matches the hash built into this app.</p>",
         text("caveat"),
         text("model_version"),
         text("model_sha256")
     ));
     html
+}
+
+/// The risk hint's ledger line: the model's release `on_ledger` at (index, checkpoint size), or
+/// why it is not verified there (an amber notice).
+pub fn model_ledger_html(on_ledger: Result<(u64, u64), String>) -> String {
+    match on_ledger {
+        Ok((index, size)) => format!(
+            "<p class=\"verified\" data-testid=\"risk-ledger\" data-index=\"{index}\">Model verified on the ledger at index {index} (checkpoint size {size}): its publisher's release of this model is in the log this wallet verified.</p>"
+        ),
+        Err(reason) => format!(
+            "<p class=\"notice\" data-testid=\"risk-ledger\">Model not verified on the ledger: {}. Its hash matches this app's, but its release is not proven on the log; the hint may still be used with care.</p>",
+            escape(&reason)
+        ),
+    }
 }
 
 #[cfg(test)]

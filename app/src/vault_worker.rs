@@ -729,7 +729,18 @@ pub async fn records(
 /// The records page's risk hint (escaped HTML) as of now, from the worker, which reads the
 /// features from the stored records and loads the risk model's module only when a hint can be
 /// computed. `None`: no records are stored.
-pub async fn risk_hint(seed: &MasterSeed) -> Result<Option<String>, WorkerError> {
-    let html = text_reply(call("riskHint", Array::of1(&seed_bytes(seed))).await.map_err(reason)?)?;
-    Ok((!html.is_empty()).then_some(html))
+pub async fn risk_hint(seed: &MasterSeed) -> Result<Option<(String, bool)>, WorkerError> {
+    let reply: Array = call("riskHint", Array::of1(&seed_bytes(seed)))
+        .await
+        .map_err(reason)?
+        .dyn_into()
+        .map_err(|_| WorkerError::Worker("unexpected reply".into()))?;
+    let html = text_reply(reply.get(0))?;
+    Ok((!html.is_empty()).then(|| (html, reply.get(1).is_truthy())))
+}
+
+/// The risk hint's ledger line (escaped HTML): the model's release verified on the ledger, or
+/// why not. The worker uses and keeps the stored gateway settings and checkpoint.
+pub async fn model_on_ledger() -> Result<String, WorkerError> {
+    text_reply(call("modelOnLedger", Array::new()).await.map_err(reason)?)
 }

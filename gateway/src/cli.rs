@@ -9,7 +9,8 @@ use clap::{Parser, Subcommand};
 use wasm_core::tlog::merkle::{tree_head_of_lines, LineEncoding, MerkleError};
 
 use crate::{
-    audit, bench_append, grant_cli, keygen, risk_cli, serve, tree_head, vault_cli, verify_cli, witness,
+    audit, bench_append, grant_cli, keygen, model_cli, risk_cli, serve, tree_head, vault_cli, verify_cli,
+    witness,
 };
 
 /// Assent: the ledger gateway, and the tools operators and providers use to verify it.
@@ -50,6 +51,54 @@ pub enum Command {
     /// The on-device risk hint (the pinned model, through tract) for a FHIR bundle or a CSV of
     /// feature rows. Exit 1 on a bad bundle, bad CSV, refused model or missing inputs.
     Risk(RiskArgs),
+    /// Sign a risk model's release (the publisher, once), or publish it on a log and prove it.
+    #[command(subcommand)]
+    Model(ModelCommand),
+}
+
+/// `assent model` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Sign the release of a model file with the publisher key; write the ledger entry to a file
+    /// and print the publisher key (hex) as the last line.
+    Release(ModelReleaseArgs),
+    /// Submit a model release to a log (default: the release of the model shipped with Assent)
+    /// and prove its inclusion. Exit 0 once proven, 1 if not.
+    Publish(ModelPublishArgs),
+}
+
+/// Arguments of `assent model release`.
+#[derive(Debug, clap::Args)]
+pub struct ModelReleaseArgs {
+    /// The model file (ONNX).
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// The model's id.
+    #[arg(long, value_name = "ID", default_value = wasm_core::risk::MODEL_ID)]
+    pub id: String,
+    /// The publisher's key directory (a key is made there if there is none; keep it offline).
+    #[arg(long, value_name = "KEYDIR")]
+    pub key: PathBuf,
+    /// Where to write the release (a ledger entry).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// Arguments of `assent model publish`.
+#[derive(Debug, clap::Args)]
+pub struct ModelPublishArgs {
+    /// A gateway of the log (repeat for failover).
+    #[arg(long = "url", value_name = "URL", required = true)]
+    pub urls: Vec<String>,
+    /// The log's verifier key (`name+hash+base64`).
+    #[arg(long, value_name = "VKEY")]
+    pub vkey: String,
+    /// A C2SP tlog-policy file of witnesses every checkpoint must meet.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// The release to publish (default: the shipped model's release).
+    #[arg(long, value_name = "FILE")]
+    pub release: Option<PathBuf>,
 }
 
 /// `assent verify` subcommands.
@@ -335,6 +384,9 @@ pub enum CliError {
     /// The risk hint failed.
     #[error(transparent)]
     Risk(#[from] risk_cli::RiskCliError),
+    /// A model release could not be made or published.
+    #[error(transparent)]
+    Model(#[from] model_cli::ModelCliError),
     /// The risk hint could not be computed from the bundle; the report was printed.
     #[error("no hint: the bundle lacks what the model needs; the report above lists what is missing")]
     NoHint,
@@ -449,6 +501,29 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             } else {
                 Err(CliError::NoHint)
             }
+        }
+        Command::Model(ModelCommand::Release(args)) => {
+            let release = model_cli::release(&args.model, &args.id, &args.key, &args.out)?;
+            println!(
+                "release of {} (SHA-256 {}) written to {}",
+                release.model_id,
+                hex::encode(release.model_sha256),
+                args.out.display()
+            );
+            println!("{}", hex::encode(release.publisher));
+            Ok(())
+        }
+        Command::Model(ModelCommand::Publish(args)) => {
+            let published =
+                model_cli::publish(&args.urls, &args.vkey, args.policy.as_deref(), args.release.as_deref())?;
+            println!(
+                "model {} (SHA-256 {}) is on the ledger at index {}, verified against checkpoint size {}",
+                published.release.model_id,
+                hex::encode(published.release.model_sha256),
+                published.index,
+                published.checkpoint_size
+            );
+            Ok(())
         }
         Command::Grant(GrantCommand::Decode(args)) => {
             println!("{}", grant_cli::decode(&args.payload)?);

@@ -12,6 +12,7 @@ pub mod keygen;
 pub mod ledger;
 pub mod ledger_client;
 pub mod log_key;
+pub mod model_cli;
 pub mod risk_cli;
 pub mod serve;
 pub mod tree_head;

@@ -34,8 +34,10 @@ export async function startGateway({ listen = "127.0.0.1:0", keyDir } = {}) {
   const exited = new Promise((resolveExit) => child.on("exit", resolveExit));
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr += chunk));
+  let stdout = "";
+  // The log verifier key it printed before its URL.
+  const stdout_vkey = () => stdout.match(/log verifier key: (\S+)/)?.[1];
   const url = await new Promise((resolveUrl, reject) => {
-    let stdout = "";
     const timer = setTimeout(() => reject(new Error(`assent serve printed no URL in 30 s: ${stdout} ${stderr}`)), 30_000);
     child.stdout.on("data", (chunk) => {
       stdout += chunk;
@@ -47,8 +49,10 @@ export async function startGateway({ listen = "127.0.0.1:0", keyDir } = {}) {
     });
     child.on("exit", (code) => reject(new Error(`assent serve exited with ${code}: ${stderr}`)));
   });
+  const vkey = stdout_vkey();
   return {
     url,
+    vkey,
     async stop() {
       child.kill("SIGTERM");
       await exited;

@@ -1,7 +1,8 @@
 // Health records end to end in Chromium: a synthetic sample patient is imported, kept sealed in
 // IndexedDB and shown as charts and a timeline (rendered in the worker); the risk hint is
 // computed on the device with the model module loaded only then, and equals what `assent risk`
-// gives for the same bundle; a patient without every input gets no hint, with what is missing; a
+// gives for the same bundle; the model's release is proven on the ledger at the index `assent
+// model publish` proves, and a release that is not the pinned one gets an amber notice; a patient without every input gets no hint, with what is missing; a
 // malformed bundle is refused with the JSON path that failed and changes nothing stored; markup in
 // a record renders as text; an oversized file is refused before it is read; the records survive a
 // reload.
@@ -65,8 +66,24 @@ test("records import from a sample and a file, stay sealed, and bad bundles chan
     assert.ok(Math.abs(shown - cli.probability) < 1e-6, `${shown} vs ${cli.probability}`);
     assert.match(await page.getByTestId("risk").textContent(), /Computed on this device/);
     assert.match(await page.getByTestId("risk-model").textContent(), /3a1f72da885d1f0b/);
+    // The model's release is proven on the ledger in the worker, at the index the CLI proves.
+    const ledgerLine = page.getByTestId("risk-ledger").filter({ hasText: "Model verified on the ledger at index" });
+    await ledgerLine.waitFor({ timeout: 30_000 });
+    const index = await ledgerLine.getAttribute("data-index");
+    const published = assentCli(["model", "publish", "--url", gateway.url, "--vkey", gateway.vkey], "");
+    assert.match(published, new RegExp(`on the ledger at index ${index}, verified`));
     assert.ok(fetched.includes("/assent-risk_bg.wasm") && fetched.includes("/model/pima-logistic-v1.onnx"));
     await screenshot(page, "records-sample");
+
+    // A release that is not the pinned one (here, damaged on the way): an amber notice with the
+    // reason, and the hint is still shown.
+    await page.route("**/model/pima-logistic-v1.release", (route) => route.fulfill({ body: Buffer.from([4, 0xa0]) }));
+    await page.getByLabel("Or try a synthetic sample patient (made up, not a real person)").selectOption("b");
+    const unverified = page.getByTestId("risk-ledger").filter({ hasText: "Model not verified on the ledger" });
+    await unverified.waitFor({ timeout: 30_000 });
+    assert.match(await unverified.textContent(), /release statement is refused/);
+    assert.equal(await unverified.getAttribute("class"), "notice");
+    await page.unroute("**/model/pima-logistic-v1.release");
 
     // A patient without the 2-hour glucose test: no hint, and what is missing.
     await page.getByLabel("Or try a synthetic sample patient (made up, not a real person)").selectOption("c");
@@ -104,7 +121,7 @@ test("records import from a sample and a file, stay sealed, and bad bundles chan
     assert.equal(await page.locator("main img").count(), 0, "no element was injected");
     assert.equal(await page.evaluate(() => window.__pwned), undefined);
     const archived = (await archivedKeys(page)).filter((key) => key.startsWith("archive/records/health/"));
-    assert.equal(archived.length, 3, "each replaced set of records is archived (a, c, a)");
+    assert.equal(archived.length, 4, "each replaced set of records is archived (a, b, c, a)");
 
     // Kept across a reload, opened after unlocking.
     await page.goto(gateway.url);

@@ -564,7 +564,7 @@ fn log_entries_carry_only_commitments_and_verify_by_their_signers() {
     for entry in &entries {
         let bytes = entry.to_bytes();
         assert_eq!(LogEntry::verify(&bytes).as_ref(), Ok(entry), "round trip");
-        assert_eq!(entry.commitment(), &grant.commitment());
+        assert_eq!(entry.commitment(), Some(&grant.commitment()));
         // The grant itself is never in an entry: neither its bytes nor its scopes.
         assert!(!bytes.windows(grant.bytes().len()).any(|w| w == grant.bytes()));
         assert!(
@@ -585,7 +585,43 @@ fn log_entries_carry_only_commitments_and_verify_by_their_signers() {
     assert_eq!(LogEntry::verify(&unknown), Err(ConsentError::EntryKind(Some(9))));
     assert!(matches!(LogEntry::verify(&vec![1u8; 5000]), Err(ConsentError::TooLarge { .. })));
     // A grant is not a log entry, under any kind byte.
-    for kind in 1..=3u8 {
+    for kind in 1..=4u8 {
         assert!(LogEntry::verify(&[&[kind][..], grant.bytes()].concat()).is_err());
     }
+}
+
+#[test]
+fn model_releases_verify_by_their_publisher_and_only_the_pinned_one_passes_the_pin() {
+    use wasm_core::consent::{LogEntry, ModelRelease};
+    use wasm_core::risk::{self, RiskError, MODEL_ID, MODEL_PUBLISHER, MODEL_SHA256};
+    let mut rng = ChaCha20Rng::seed_from_u64(41);
+    let publisher = MasterSeed::generate(&mut rng).expect("seeded").root_key();
+    let digest = [7u8; 32];
+    let release = ModelRelease::sign(&digest, "some-model-v2", &publisher).expect("signs");
+    assert!(release.releases(&digest, "some-model-v2", &publisher.verifying_key().to_bytes()));
+    let entry = LogEntry::Model(release.clone());
+    let bytes = entry.to_bytes();
+    assert_eq!(bytes[0], 4, "kind byte of a model release");
+    assert_eq!(LogEntry::verify(&bytes), Ok(entry.clone()));
+    assert_eq!((entry.log_origin(), entry.commitment()), (None, None), "a release names no log or grant");
+    for index in 0..bytes.len() {
+        let mut tampered = bytes.clone();
+        tampered[index] ^= 0x01;
+        assert!(LogEntry::verify(&tampered).is_err(), "flip at byte {index}");
+    }
+    // A release signed by anyone verifies as a release, but only the publisher's release of the
+    // pinned model passes the wallet's pin.
+    assert!(matches!(risk::pinned_release(&bytes), Err(RiskError::Release(_))));
+    let impostor = ModelRelease::sign(&MODEL_SHA256, MODEL_ID, &publisher).expect("signs");
+    assert!(matches!(
+        risk::pinned_release(&LogEntry::Model(impostor).to_bytes()),
+        Err(RiskError::Release(_))
+    ));
+    assert!(matches!(ModelRelease::sign(&digest, "", &publisher), Err(ConsentError::Claims(_))));
+
+    // The release shipped with the app is the pinned model's, by the pinned publisher.
+    let shipped = include_bytes!("../../public/model/pima-logistic-v1.release");
+    let pinned = risk::pinned_release(shipped).expect("the shipped release passes the pin");
+    assert_eq!((pinned.model_sha256, pinned.publisher), (MODEL_SHA256, MODEL_PUBLISHER));
+    assert_eq!(pinned.model_id, MODEL_ID);
 }

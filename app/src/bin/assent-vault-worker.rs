@@ -449,6 +449,50 @@ pub async fn publish_grant(
     Ok(reply)
 }
 
+/// Where the wallet fetches the release of the model it pins (same origin as the app).
+const MODEL_RELEASE_PATH: &str = "/model/pima-logistic-v1.release";
+
+/// The risk hint's ledger line (HTML): the release of the pinned model, checked against the pins,
+/// is submitted through the stored gateway settings (a gateway that has it gives its index back)
+/// and its inclusion proven against the wallet's verified view, which is kept with any fork
+/// evidence. Not verified: an amber notice with the reason.
+#[wasm_bindgen]
+pub async fn model_on_ledger() -> Result<String, JsValue> {
+    use assent_app::ledger_state::{keep_fork, Stored};
+    use assent_app::{ledger_client, records_view, storage::Store};
+    let words = |text: String| JsValue::from_str(&text);
+    let store = Store::open().await.map_err(|e| words(e.to_string()))?;
+    let stored = Stored::load(&store).await.map_err(|e| words(e.to_string()))?;
+    let gateways = match ledger_client::gateways(&stored.settings).await {
+        Ok(gateways) => gateways,
+        Err(reason) => return Ok(records_view::model_ledger_html(Err(reason))),
+    };
+    let saved = stored.saved_note();
+    let release = async {
+        let bytes = ledger_client::get(MODEL_RELEASE_PATH)
+            .await
+            .map_err(|reason| format!("its release could not be loaded ({reason})"))?;
+        wasm_core::risk::pinned_release(&bytes).map_err(|error| error.to_string())?;
+        let (view, _) = ledger_client::view_of(&gateways, (!saved.is_empty()).then_some(saved.as_str()))?;
+        Ok::<_, String>((bytes, view))
+    };
+    let (bytes, view) = match release.await {
+        Ok(ready) => ready,
+        Err(reason) => return Ok(records_view::model_ledger_html(Err(reason))),
+    };
+    let (view, report) = ledger_client::submit(&gateways, view, bytes).await;
+    let settings = serde_json::to_string(&gateways).map_err(|e| words(e.to_string()))?;
+    stored.keep(&store, &settings, view.saved_note().unwrap_or_default()).await;
+    if let (Some(fork), Some(first)) = (&report.fork, gateways.first()) {
+        keep_fork(&store, &first.vkey, Some(&fork.to_json())).await.map_err(|e| words(e.to_string()))?;
+    }
+    let on_ledger = report.submitted.map(|placed| (placed.index, placed.checkpoint_size)).ok_or_else(|| {
+        let reasons: Vec<String> = report.failures.into_iter().map(|(_, reason)| reason).collect();
+        reasons.join("; ")
+    });
+    Ok(records_view::model_ledger_html(on_ledger))
+}
+
 /// A ledger check as a client makes it — a checkpoint under a witness policy, an inclusion proof
 /// and a consistency proof — held ready to verify again and again (for `bench/tlog-verify.mjs`,
 /// which times it against the native figure).

@@ -29,15 +29,26 @@ fn RecordsView() -> impl IntoView {
     let html = RwSignal::new(String::new());
     let outcome = RwSignal::new(Ok(()));
     // The records first, with a status line; then the risk hint above them, whose model loads
-    // only now (it takes a moment).
+    // only now (it takes a moment); then whether the model's release is on the ledger.
     let load = move |source: RecordsSource| {
         run(outcome, async move {
             let Some(view) = wallet.records(source).await? else { return Ok(()) };
             let _ =
-                html.try_set(format!("<p role=\"status\">Computing the risk hint on this device…</p>{view}"));
-            let hint = vault_worker::risk_hint(&wallet.seed()?).await?.unwrap_or_default();
+                html.try_set(format!("<p role=\"status\"><progress aria-label=\"Loading the risk model\"></progress> Loading the risk model (about 2 MB, once) and computing the hint on this device…</p>{view}"));
+            let Some((hint, model_ran)) = vault_worker::risk_hint(&wallet.seed()?).await? else {
+                return Ok(());
+            };
+            let section = |line: &str| {
+                format!("<section class=\"risk\" data-testid=\"risk\">{hint}{line}</section>{view}")
+            };
+            if !model_ran {
+                let _ = html.try_set(section(""));
+                return Ok(());
+            }
             let _ =
-                html.try_set(format!("<section class=\"risk\" data-testid=\"risk\">{hint}</section>{view}"));
+                html.try_set(section("<p role=\"status\">Checking the model's release on the ledger…</p>"));
+            let line = vault_worker::model_on_ledger().await?;
+            let _ = html.try_set(section(&line));
             Ok(())
         })
     };

@@ -6,6 +6,7 @@
 //! | 1 | [`GrantCommitment`]: a grant's salted commitment and log origin | the grant's pairwise key |
 //! | 2 | [`Revocation`] | the grant's pairwise key |
 //! | 3 | [`AccessEvent`] | the grant's provider |
+//! | 4 | [`ModelRelease`]: a risk model's hash and id | the model's publisher |
 //!
 //! The log never holds a grant: only its commitment, under a pseudonymous pairwise key. A
 //! gateway accepts an entry only if its signature verifies ([`LogEntry::verify`]), so nobody can
@@ -16,7 +17,7 @@ use ed25519_dalek::SigningKey;
 
 use super::claims::{self, ClaimMap};
 use super::signed::{self, ObjectKind};
-use super::{AccessEvent, ConsentError, Revocation, SignedGrant};
+use super::{AccessEvent, ConsentError, ModelRelease, Revocation, SignedGrant};
 use crate::hash::Digest256;
 
 /// Largest entry a gateway accepts (kind byte and signed object).
@@ -27,6 +28,7 @@ pub const MAX_GRANT_COMMITMENT_BYTES: usize = 512;
 const KIND_GRANT_COMMITMENT: u8 = 1;
 const KIND_REVOCATION: u8 = 2;
 const KIND_ACCESS_EVENT: u8 = 3;
+const KIND_MODEL_RELEASE: u8 = 4;
 
 /// A patient's statement that a grant with this commitment exists: what the log holds for a
 /// grant. Claims (CBOR map): 1 commitment (bstr 32), 2 issuer pairwise key (bstr 32), 3 log
@@ -107,6 +109,8 @@ pub enum LogEntry {
     Revocation(Revocation),
     /// A provider used a grant.
     Access(AccessEvent),
+    /// A risk model was released.
+    Model(ModelRelease),
 }
 
 impl LogEntry {
@@ -123,6 +127,7 @@ impl LogEntry {
             KIND_GRANT_COMMITMENT => GrantCommitment::verify(object).map(LogEntry::Grant),
             KIND_REVOCATION => Revocation::verify(object).map(LogEntry::Revocation),
             KIND_ACCESS_EVENT => AccessEvent::verify(object).map(LogEntry::Access),
+            KIND_MODEL_RELEASE => ModelRelease::verify(object).map(LogEntry::Model),
             other => Err(ConsentError::EntryKind(Some(other))),
         }
     }
@@ -133,25 +138,27 @@ impl LogEntry {
             LogEntry::Grant(statement) => (KIND_GRANT_COMMITMENT, statement.bytes()),
             LogEntry::Revocation(revocation) => (KIND_REVOCATION, revocation.bytes()),
             LogEntry::Access(event) => (KIND_ACCESS_EVENT, event.bytes()),
+            LogEntry::Model(release) => (KIND_MODEL_RELEASE, release.bytes()),
         };
         [&[kind][..], object].concat()
     }
 
-    /// The log the entry names, if its kind names one (access events do not).
+    /// The log the entry names, if its kind names one (access events and model releases do not).
     pub fn log_origin(&self) -> Option<&str> {
         match self {
             LogEntry::Grant(statement) => Some(&statement.log_origin),
             LogEntry::Revocation(revocation) => Some(&revocation.log_origin),
-            LogEntry::Access(_) => None,
+            LogEntry::Access(_) | LogEntry::Model(_) => None,
         }
     }
 
-    /// The grant commitment the entry is about.
-    pub fn commitment(&self) -> &Digest256 {
+    /// The grant commitment the entry is about, if it is about a grant.
+    pub fn commitment(&self) -> Option<&Digest256> {
         match self {
-            LogEntry::Grant(statement) => &statement.commitment,
-            LogEntry::Revocation(revocation) => &revocation.commitment,
-            LogEntry::Access(event) => &event.commitment,
+            LogEntry::Grant(statement) => Some(&statement.commitment),
+            LogEntry::Revocation(revocation) => Some(&revocation.commitment),
+            LogEntry::Access(event) => Some(&event.commitment),
+            LogEntry::Model(_) => None,
         }
     }
 }

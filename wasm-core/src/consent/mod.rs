@@ -16,6 +16,7 @@ pub mod ledger_check;
 pub mod payload;
 pub mod purpose;
 pub mod qr;
+pub mod release;
 pub mod report;
 pub mod revocation;
 pub mod scope;
@@ -27,6 +28,7 @@ pub use grant::{
     Check, CheckName, CheckOutcome, GrantClaims, GrantDraft, SignedGrant, Verdict, MAX_GRANT_BYTES,
 };
 pub use purpose::Purpose;
+pub use release::ModelRelease;
 pub use revocation::Revocation;
 pub use scope::Scope;
 
@@ -82,7 +84,7 @@ pub enum ConsentError {
     #[error("the signature does not verify: the object was altered or forged")]
     BadSignature,
     /// A log entry's kind byte is missing or unknown.
-    #[error("not an Assent log entry: {}; submit a grant commitment (1), revocation (2) or access event (3)", match .0 { Some(kind) => format!("unknown kind byte {kind}"), None => "it is empty".to_string() })]
+    #[error("not an Assent log entry: {}; submit a grant commitment (1), revocation (2), access event (3) or model release (4)", match .0 { Some(kind) => format!("unknown kind byte {kind}"), None => "it is empty".to_string() })]
     EntryKind(Option<u8>),
     /// The payload does not fit in a QR code.
     #[error("the consent code's text ({len} characters) does not fit in a QR code; choose fewer categories")]

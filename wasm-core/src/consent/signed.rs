@@ -1,4 +1,4 @@
-//! The COSE_Sign1 envelope shared by grants, revocations and access events: EdDSA only, and the
+//! The COSE_Sign1 envelope shared by grants, revocations, access events and model releases: EdDSA only, and the
 //! object's kind bound into the signature as COSE *external AAD* (RFC 9052 §4.3). The label is
 //! never transmitted (zero bytes on the QR code), yet a revocation's signature can never verify
 //! as a grant's, nor an access event's as either. Reading is strict: size cap, exactly this
@@ -16,6 +16,7 @@ pub(crate) enum ObjectKind {
     Revocation,
     AccessEvent,
     GrantCommitment,
+    ModelRelease,
 }
 
 impl ObjectKind {
@@ -25,6 +26,7 @@ impl ObjectKind {
             ObjectKind::Revocation => b"assent/v1/revocation",
             ObjectKind::AccessEvent => b"assent/v1/access-event",
             ObjectKind::GrantCommitment => b"assent/v1/grant-commitment",
+            ObjectKind::ModelRelease => b"assent/v1/model-release",
         }
     }
 }

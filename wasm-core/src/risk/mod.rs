@@ -24,7 +24,23 @@ pub use features::{
 };
 #[cfg(feature = "inference")]
 pub use inference::{RiskModel, RiskResult, MAX_MODEL_BYTES};
-pub use spec::{FeatureSpec, CAVEAT, FEATURES, FEATURE_COUNT, MODEL_ID, MODEL_SHA256, MODEL_VERSION};
+pub use spec::{
+    FeatureSpec, CAVEAT, FEATURES, FEATURE_COUNT, MODEL_ID, MODEL_PUBLISHER, MODEL_SHA256, MODEL_VERSION,
+};
+
+/// Reads `bytes` as a ledger entry and checks that it is the release of the pinned model
+/// ([`MODEL_ID`], [`MODEL_SHA256`]) by the pinned publisher ([`MODEL_PUBLISHER`]): the entry
+/// the wallet submits and then proves on the ledger.
+pub fn pinned_release(bytes: &[u8]) -> Result<crate::consent::ModelRelease, RiskError> {
+    use crate::consent::LogEntry;
+    match LogEntry::verify(bytes) {
+        Ok(LogEntry::Model(release)) if release.releases(&MODEL_SHA256, MODEL_ID, &MODEL_PUBLISHER) => {
+            Ok(release)
+        }
+        Ok(_) => Err(RiskError::Release("it is not the release of this app's model by its publisher".into())),
+        Err(error) => Err(RiskError::Release(error.to_string())),
+    }
+}
 
 /// Why a hint could not be computed. Messages say what to do.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +69,9 @@ pub enum RiskError {
     /// The pinned model could not be prepared (a bug: the bytes are the pinned ones).
     #[error("the risk model could not be loaded ({0}); please report this bug")]
     Model(String),
+    /// The model's release statement is not the pinned model's, by the pinned publisher.
+    #[error("the model's release statement is refused ({0}); reload the app to fetch the published one")]
+    Release(String),
     /// Running the model failed or gave a malformed output (a bug).
     #[error("the risk model failed to run ({0}); please report this bug")]
     Inference(String),
