@@ -24,8 +24,14 @@ pub type Digest256 = [u8; DIGEST_LEN];
 pub enum Domain {
     /// The salted commitment to a consent grant that the log stores instead of the grant.
     GrantCommitment,
-    /// A key in the log-backed revocation map.
+    /// A key in the log-backed revocation map: where a grant's revocation sits in the tree.
     RevocationMapKey,
+    /// A leaf of the revocation map: a key and the revocation it holds.
+    RevocationMapLeaf,
+    /// An inner node of the revocation map: its two children's hashes.
+    RevocationMapNode,
+    /// An empty subtree of the revocation map.
+    RevocationMapEmpty,
     /// A model release, pinned by the wallet and published on the log.
     ModelRelease,
     /// A provider's id: its public key, hashed and truncated to 16 bytes (a grant's audience).
@@ -34,14 +40,24 @@ pub enum Domain {
 
 impl Domain {
     /// Every domain, for exhaustive checks.
-    pub const ALL: [Domain; 4] =
-        [Domain::GrantCommitment, Domain::RevocationMapKey, Domain::ModelRelease, Domain::ProviderId];
+    pub const ALL: [Domain; 7] = [
+        Domain::GrantCommitment,
+        Domain::RevocationMapKey,
+        Domain::RevocationMapLeaf,
+        Domain::RevocationMapNode,
+        Domain::RevocationMapEmpty,
+        Domain::ModelRelease,
+        Domain::ProviderId,
+    ];
 
     /// The label hashed in front of the data. Versioned, so a format change gets a new label.
     pub const fn label(self) -> &'static str {
         match self {
             Domain::GrantCommitment => "assent/v1/grant-commitment",
             Domain::RevocationMapKey => "assent/v1/revocation-map-key",
+            Domain::RevocationMapLeaf => "assent/v1/revocation-map-leaf",
+            Domain::RevocationMapNode => "assent/v1/revocation-map-node",
+            Domain::RevocationMapEmpty => "assent/v1/revocation-map-empty",
             Domain::ModelRelease => "assent/v1/model-release",
             Domain::ProviderId => "assent/v1/provider-id",
         }

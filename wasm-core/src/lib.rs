@@ -8,6 +8,7 @@
 //! - [`consent`]: consent grants (COSE_Sign1 over deterministic CBOR), their verdict and commitment;
 //! - [`hash`]: domain-separated SHA-256, so a hash made for one purpose is never valid for another;
 //! - [`records`]: FHIR R4 bundles imported into the patient's record set (timeline, series);
+//! - [`revmap`]: the log-backed revocation map (sparse Merkle tree), its proofs and checkpoint line;
 //! - [`risk`]: the on-device risk hint: features from the records, explanation, pinned model;
 //! - [`tlog`]: the transparency log (RFC 6962 Merkle hashing; C2SP formats as they land);
 //! - [`vault`]: the master seed, pairwise keys, recovery phrase and sealed records.
@@ -17,6 +18,7 @@
 pub mod consent;
 pub mod hash;
 pub mod records;
+pub mod revmap;
 pub mod risk;
 pub mod tlog;
 pub mod vault;
