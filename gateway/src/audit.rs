@@ -13,6 +13,7 @@ use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use indicatif::{ProgressBar, ProgressStyle};
 use wasm_core::consent::LogEntry;
 use wasm_core::hash::Digest256;
+use wasm_core::revmap::{root_from_checkpoint, RevocationMap};
 use wasm_core::tlog::checkpoint::{open_checkpoint, Checkpoint, CheckpointError};
 use wasm_core::tlog::merkle::leaf_hash;
 use wasm_core::tlog::note::NoteVerifier;
@@ -52,6 +53,14 @@ pub enum AuditError {
         /// The entry's index.
         index: u64,
         /// What is wrong.
+        reason: String,
+    },
+    /// The revocation map root a checkpoint binds is malformed or not the log's.
+    #[error("the revocation map root in the checkpoint of size {size} is wrong: {reason}")]
+    MapRoot {
+        /// The checkpoint's size.
+        size: u64,
+        /// Why.
         reason: String,
     },
     /// The root recomputed from the entries is not the checkpoint's.
@@ -128,6 +137,9 @@ pub struct AuditSummary {
     pub signature_checked: bool,
     /// Hash tiles compared.
     pub tiles: usize,
+    /// Revoked grants in the recomputed revocation map, if the checkpoint binds a map root
+    /// (which then matched).
+    pub revoked: Option<usize>,
     /// The size of the checkpoint audited before, if a state file held one.
     pub previous_size: Option<u64>,
     /// How long it took.
@@ -146,6 +158,13 @@ impl std::fmt::Display for AuditSummary {
             BASE64.encode(checkpoint.root)
         )?;
         writeln!(f, "hash tiles compared: {}", self.tiles)?;
+        match self.revoked {
+            Some(revoked) => writeln!(
+                f,
+                "revocation map: recomputed from the log's entries ({revoked} revoked), equal to the root the checkpoint signs"
+            )?,
+            None => writeln!(f, "revocation map: the checkpoint binds none")?,
+        }
         if !self.signature_checked {
             writeln!(f, "warning: the checkpoint signature was NOT checked; pass --vkey to check it")?;
         }
@@ -223,6 +242,11 @@ pub fn audit(config: &AuditConfig) -> Result<AuditSummary, AuditError> {
     );
     progress.set_message("verifying entries");
     let mut leaves = Vec::with_capacity(usize::try_from(checkpoint.size).unwrap_or(0));
+    // The revocation map the log's checkpoints bind, recomputed from its entries; and its root
+    // when it held as many entries as the checkpoint audited before.
+    let mut map = RevocationMap::new(&checkpoint.origin);
+    let previous_size = previous.as_ref().map(|(size, _, _)| *size);
+    let mut map_root_then = (previous_size == Some(0)).then(|| map.root());
     let mut bundle_index = 0u64;
     while (leaves.len() as u64) < checkpoint.size {
         let bundle = EntryBundleId::in_tree(bundle_index, checkpoint.size)?;
@@ -241,6 +265,11 @@ pub fn audit(config: &AuditConfig) -> Result<AuditSummary, AuditError> {
                 }
             }
             leaves.push(leaf_hash(entry));
+            map.fold_verified(index, std::slice::from_ref(&verified))
+                .map_err(|error| AuditError::Entry { index, reason: error.to_string() })?;
+            if previous_size == Some(index + 1) {
+                map_root_then = Some(map.root());
+            }
         }
         progress.set_position(leaves.len() as u64);
         bundle_index += 1;
@@ -262,23 +291,51 @@ pub fn audit(config: &AuditConfig) -> Result<AuditSummary, AuditError> {
         }
         tiles.insert(*tile, recomputed.clone())?;
     }
+    let map_checked = check_map_root(&checkpoint, map.root())?;
     if let Some((size, root, earlier)) = &previous {
         // All leaves are here, so recompute the earlier root: stronger than a consistency proof.
         let root_then = if *size == 0 { *root } else { TiledTree::new(*size, &tiles).root()? };
         if root_then != *root {
             return Err(AuditError::Fork { stored: *size, earlier: earlier.clone(), now: note });
         }
+        // The earlier checkpoint's map root too, if it had one.
+        let earlier_body = earlier.split_once("\n\n").map(|(body, _)| format!("{body}\n"));
+        if let (Some(Ok(earlier_checkpoint)), Some(map_root)) =
+            (earlier_body.as_deref().map(Checkpoint::parse), map_root_then)
+        {
+            check_map_root(&earlier_checkpoint, map_root)?;
+        }
     }
     if let Some(path) = &config.state {
         save_state(path, &checkpoint, &note)?;
     }
     Ok(AuditSummary {
+        revoked: map_checked.then(|| map.len()),
         tiles: appended.tiles.len(),
         checkpoint,
         signature_checked: !config.vkeys.is_empty(),
         previous_size: previous.map(|(size, _, _)| size),
         elapsed: started.elapsed(),
     })
+}
+
+/// Compares the revocation map root `checkpoint` binds, if any, with `computed`: whether it had
+/// one.
+fn check_map_root(checkpoint: &Checkpoint, computed: Digest256) -> Result<bool, AuditError> {
+    let signed = root_from_checkpoint(checkpoint)
+        .map_err(|error| AuditError::MapRoot { size: checkpoint.size, reason: error.to_string() })?;
+    match signed {
+        None => Ok(false),
+        Some(signed) if signed == computed => Ok(true),
+        Some(signed) => Err(AuditError::MapRoot {
+            size: checkpoint.size,
+            reason: format!(
+                "it signs {}, but the log's revocations give {}: the gateway's map is not derived from its log",
+                BASE64.encode(signed),
+                BASE64.encode(computed)
+            ),
+        }),
+    }
 }
 
 /// The checkpoint audited before, from the state file: size, root and note.

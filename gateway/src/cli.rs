@@ -84,9 +84,9 @@ pub struct ModelReleaseArgs {
     pub out: PathBuf,
 }
 
-/// Arguments of `assent model publish`.
+/// The log a command works with: its gateways, key and witness policy.
 #[derive(Debug, clap::Args)]
-pub struct ModelPublishArgs {
+pub struct LogArgs {
     /// A gateway of the log (repeat for failover).
     #[arg(long = "url", value_name = "URL", required = true)]
     pub urls: Vec<String>,
@@ -96,6 +96,14 @@ pub struct ModelPublishArgs {
     /// A C2SP tlog-policy file of witnesses every checkpoint must meet.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+}
+
+/// Arguments of `assent model publish`.
+#[derive(Debug, clap::Args)]
+pub struct ModelPublishArgs {
+    /// The log to publish on.
+    #[command(flatten)]
+    pub log: LogArgs,
     /// The release to publish (default: the shipped model's release).
     #[arg(long, value_name = "FILE")]
     pub release: Option<PathBuf>,
@@ -184,8 +192,12 @@ pub struct VerifyConsistencyArgs {
 /// `assent grant` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum GrantCommand {
-    /// Verify a grant offline; print the verdict as JSON. Exit 0 valid, 1 invalid or bad input.
+    /// Verify a grant offline (and, with a gateway, its place on the ledger and its revocation
+    /// status); print the verdict as JSON. Exit 0 valid, 1 invalid or bad input.
     Verify(GrantVerifyArgs),
+    /// Verify a grant with its ledger: signature, dates, audience, place on the ledger, and
+    /// whether it is revoked (a verified revocation map proof); print the whole verdict as JSON.
+    Status(GrantStatusArgs),
     /// Print a grant's claims as JSON, without checking it.
     Decode(GrantDecodeArgs),
 }
@@ -215,6 +227,50 @@ pub struct GrantVerifyArgs {
     /// A file holding the last verified checkpoint: read if present, written after the check.
     #[arg(long, value_name = "FILE", requires = "vkey")]
     pub state: Option<PathBuf>,
+    /// How old (minutes) a checkpoint may be for "not revoked" to pass.
+    #[arg(long, value_name = "MINUTES", default_value_t = DEFAULT_FRESHNESS_MINUTES)]
+    pub freshness_minutes: u64,
+}
+
+/// The default freshness window of the revocation check, in minutes.
+const DEFAULT_FRESHNESS_MINUTES: u64 = wasm_core::consent::revocation_check::DEFAULT_FRESHNESS_SECS / 60;
+
+/// Arguments of `assent grant status`: `grant verify` with the ledger required.
+#[derive(Debug, clap::Args)]
+pub struct GrantStatusArgs {
+    /// The QR payload (`AS1:…`).
+    #[arg(long, value_name = "STR")]
+    pub payload: String,
+    /// The time to check against, in Unix seconds.
+    #[arg(long, value_name = "UNIX")]
+    pub now: u64,
+    /// The provider's public key (64 hex digits); without it the audience is not checked.
+    #[arg(long, value_name = "ID", value_parser = grant_cli::parse_provider_key)]
+    pub audience: Option<[u8; 32]>,
+    /// The grant's log.
+    #[command(flatten)]
+    pub log: LogArgs,
+    /// A file holding the last verified checkpoint: read if present, written after the check.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// How old (minutes) a checkpoint may be for "not revoked" to pass.
+    #[arg(long, value_name = "MINUTES", default_value_t = DEFAULT_FRESHNESS_MINUTES)]
+    pub freshness_minutes: u64,
+}
+
+impl From<GrantStatusArgs> for GrantVerifyArgs {
+    fn from(args: GrantStatusArgs) -> GrantVerifyArgs {
+        GrantVerifyArgs {
+            payload: args.payload,
+            now: args.now,
+            audience: args.audience,
+            urls: args.log.urls,
+            vkey: Some(args.log.vkey),
+            policy: args.log.policy,
+            state: args.state,
+            freshness_minutes: args.freshness_minutes,
+        }
+    }
 }
 
 /// Arguments of `assent grant decode`.
@@ -469,6 +525,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             println!("{json}");
             Ok(())
         }
+        Command::Grant(GrantCommand::Status(args)) => {
+            run(Cli { command: Command::Grant(GrantCommand::Verify(GrantVerifyArgs::from(args))) })
+        }
         Command::Grant(GrantCommand::Verify(args)) => {
             let ledger = grant_cli::ledger_to_check(&args)?;
             let (verdict, valid, view) =
@@ -514,8 +573,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Model(ModelCommand::Publish(args)) => {
-            let published =
-                model_cli::publish(&args.urls, &args.vkey, args.policy.as_deref(), args.release.as_deref())?;
+            let published = model_cli::publish(
+                &args.log.urls,
+                &args.log.vkey,
+                args.log.policy.as_deref(),
+                args.release.as_deref(),
+            )?;
             println!(
                 "model {} (SHA-256 {}) is on the ledger at index {}, verified against checkpoint size {}",
                 published.release.model_id,

@@ -1,5 +1,6 @@
-//! `assent grant verify` and `assent grant decode`: the provider's checks from the command line,
-//! running the same `wasm-core` code as the provider page (the ledger check included).
+//! `assent grant verify`, `assent grant status` and `assent grant decode`: the provider's checks
+//! from the command line, running the same `wasm-core` code as the provider page (the ledger
+//! and revocation checks included).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -60,7 +61,11 @@ pub fn ledger_to_check(args: &GrantVerifyArgs) -> Result<Option<LedgerToCheck>, 
             .map_err(|error| GrantCliError::State { path: path.clone(), error })?,
         _ => LogView::new(trust),
     };
-    Ok(Some(LedgerToCheck { gateways: Gateways::new(args.urls.clone(), REQUEST_TIMEOUT), view }))
+    Ok(Some(LedgerToCheck {
+        gateways: Gateways::new(args.urls.clone(), REQUEST_TIMEOUT),
+        view,
+        freshness_secs: args.freshness_minutes.saturating_mul(60),
+    }))
 }
 
 /// Writes the view's latest checkpoint to `path` (atomically: a temporary file, then a rename).
@@ -77,12 +82,15 @@ pub fn parse_provider_key(text: &str) -> Result<[u8; 32], String> {
     wasm_core::consent::parse_provider_key(text).map_err(|error| error.to_string())
 }
 
-/// The ledger to check a grant against: its gateways and the client's view of the log.
+/// The ledger to check a grant against: its gateways, the client's view of the log, and how old
+/// a checkpoint may be for "not revoked".
 pub struct LedgerToCheck {
     /// The log's gateways.
     pub gateways: Gateways,
     /// The last verified checkpoint, or a fresh view.
     pub view: LogView,
+    /// The freshness window for the revocation check, in seconds.
+    pub freshness_secs: u64,
 }
 
 /// Verifies a payload, and its place on the ledger when `ledger` is given (after the offline
@@ -101,6 +109,8 @@ pub fn verify(
             let index = payload::ledger_index(payload_text).ok().flatten();
             let report = ledger.gateways.check_grant(&grant, index, ledger.view);
             verdict.set(CheckName::Ledger, report.outcome);
+            let report = ledger.gateways.check_revocation(&grant, report.view, now, ledger.freshness_secs);
+            verdict.set(CheckName::Revocation, report.outcome);
             view = Some(report.view);
         }
     }

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use wasm_core::consent::ledger_check::{LedgerCheck, LedgerCheckReport};
+use wasm_core::consent::revocation_check::{RevocationCheck, RevocationCheckReport};
 use wasm_core::consent::SignedGrant;
 use wasm_core::tlog::sync::{
     Fetch, InclusionReport, ProveInclusion, Refresh, RefreshReport, Submit, SubmitReport,
@@ -116,6 +117,22 @@ impl Gateways {
     /// follows, refreshing the view first (see [`LedgerCheck`]).
     pub fn check_grant(&self, grant: &SignedGrant, index: Option<u64>, view: LogView) -> LedgerCheckReport {
         let mut check = LedgerCheck::new(grant, index, view, self.urls.len());
+        while let Some(fetch) = check.next_fetch() {
+            check.receive(self.get(&fetch));
+        }
+        check.finish()
+    }
+
+    /// Checks whether `grant` is revoked at `now`, with a checkpoint at most `freshness_secs`
+    /// old, refreshing the view first (see [`RevocationCheck`]).
+    pub fn check_revocation(
+        &self,
+        grant: &SignedGrant,
+        view: LogView,
+        now: u64,
+        freshness_secs: u64,
+    ) -> RevocationCheckReport {
+        let mut check = RevocationCheck::new(grant, view, self.urls.len(), now, freshness_secs);
         while let Some(fetch) = check.next_fetch() {
             check.receive(self.get(&fetch));
         }

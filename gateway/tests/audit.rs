@@ -1,6 +1,7 @@
 //! `assent audit` against real `assent serve` processes over loopback: a clean log passes, a
 //! later audit checks consistency with the stored one (rollback and fork are caught), and a
-//! tampered hash tile served by a small proxy fails with a clear error.
+//! tampered hash tile served by a small proxy fails with a clear error, and so does a checkpoint
+//! whose revocation map root is not the map of the log's revocations.
 
 mod support;
 
@@ -92,9 +93,30 @@ fn a_tampered_tile_fails_the_audit() {
     add_entries(&server, 4, 40);
 
     // A proxy that serves the gateway's answers, with one bit of tile/0/000.p/40 flipped.
+    let proxy_addr = tampering_proxy(server.addr.clone(), |path, body| {
+        if path == "/tile/0/000.p/40" {
+            body[7] ^= 1;
+        }
+    });
+
+    let state = root.path().join("state.json");
+    let direct =
+        audit(root.path(), &format!("http://{}", server.addr), &server.vkey, &root.path().join("s0"));
+    assert_eq!(direct.code, 0, "{}{}", direct.stdout, direct.stderr);
+    let run = audit(root.path(), &format!("http://{proxy_addr}"), &server.vkey, &state);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("hash tile tile/0/000.p/40 served by the log differs from the one recomputed"),
+        "{}",
+        run.stderr
+    );
+    assert!(!state.exists(), "a failed audit records nothing");
+}
+
+/// A proxy in front of `upstream` that lets `tamper` change each answer's body (by path).
+fn tampering_proxy(upstream: String, tamper: impl Fn(&str, &mut Vec<u8>) + Send + 'static) -> String {
     let proxy = TcpListener::bind("127.0.0.1:0").expect("bind");
     let proxy_addr = proxy.local_addr().expect("addr");
-    let upstream = server.addr.clone();
     std::thread::spawn(move || {
         for stream in proxy.incoming() {
             let Ok(mut stream) = stream else { return };
@@ -111,25 +133,75 @@ fn a_tampered_tile_fails_the_audit() {
                 }
             }
             let (status, mut body) = request(&upstream, "GET", &path, b"");
-            if path == "/tile/0/000.p/40" {
-                body[7] ^= 1;
-            }
+            tamper(&path, &mut body);
             let head =
                 format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
             let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&body));
         }
     });
+    proxy_addr.to_string()
+}
 
-    let state = root.path().join("state.json");
-    let direct =
-        audit(root.path(), &format!("http://{}", server.addr), &server.vkey, &root.path().join("s0"));
-    assert_eq!(direct.code, 0, "{}{}", direct.stdout, direct.stderr);
-    let run = audit(root.path(), &format!("http://{proxy_addr}"), &server.vkey, &state);
+#[test]
+fn a_revocation_map_root_not_derived_from_the_log_fails_the_audit() {
+    use wasm_core::consent::{GrantCommitment, GrantDraft, LogEntry, Revocation};
+    use wasm_core::revmap::checkpoint_extension;
+    use wasm_core::tlog::checkpoint::Checkpoint;
+    use wasm_core::tlog::note::NoteSigner;
+
+    let root = tempfile::tempdir().expect("temp dir");
+    let keys = root.path().join("keys");
+    keygen(root.path(), &keys);
+    let server = start(&root.path().join("log"), &keys);
+    add_entries(&server, 5, 10);
+    // Three grants, two of them revoked.
+    let patient = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let mut rng = <rand_chacha::ChaCha20Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(6);
+    for revoke in [true, false, true] {
+        let grant = GrantDraft {
+            audience: [9; 32],
+            scopes: vec!["patient/Condition.rs".into()],
+            purpose: "TREAT".into(),
+            not_before: support::NOW,
+            expires_at: support::NOW + 86_400,
+            log_origin: ORIGIN.into(),
+        }
+        .sign(&patient, support::NOW, &mut rng)
+        .expect("signs");
+        let mut log = vec![LogEntry::Grant(GrantCommitment::sign(&grant, &patient).expect("commitment"))];
+        if revoke {
+            log.push(LogEntry::Revocation(
+                Revocation::sign(&grant, &patient, support::NOW + 60).expect("revokes"),
+            ));
+        }
+        for entry in log {
+            let (status, body) = request(&server.addr, "POST", "/add", &entry.to_bytes());
+            assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        }
+    }
+    let url = format!("http://{}", server.addr);
+    let run = audit(root.path(), &url, &server.vkey, &root.path().join("s0"));
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("(2 revoked), equal to the root the checkpoint signs"), "{}", run.stdout);
+
+    // The operator signs, with the log's own key, a checkpoint of the right tree whose map root
+    // leaves a revocation out: only recomputing the map from the entries shows it.
+    let seed: [u8; 32] =
+        std::fs::read(keys.join("log-key.seed")).expect("seed").try_into().expect("32 bytes");
+    let signer = NoteSigner::new(ORIGIN, ed25519_dalek::SigningKey::from_bytes(&seed)).expect("signer");
+    let (status, note) = request(&server.addr, "GET", "/checkpoint", b"");
+    assert_eq!(status, 200);
+    let note = String::from_utf8(note).expect("utf-8");
+    let body = note.split_once("\n\n").map(|(body, _)| format!("{body}\n")).expect("a signed note");
+    let mut checkpoint = Checkpoint::parse(&body).expect("checkpoint");
+    checkpoint.extensions = vec![checkpoint_extension(&[0x55; 32])];
+    let forged = signer.sign(&checkpoint.to_text()).expect("signs").into_bytes();
+    let proxy = tampering_proxy(server.addr.clone(), move |path, body| {
+        if path == "/checkpoint" {
+            body.clone_from(&forged);
+        }
+    });
+    let run = audit(root.path(), &format!("http://{proxy}"), &server.vkey, &root.path().join("s1"));
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stderr.contains("hash tile tile/0/000.p/40 served by the log differs from the one recomputed"),
-        "{}",
-        run.stderr
-    );
-    assert!(!state.exists(), "a failed audit records nothing");
+    assert!(run.stderr.contains("the gateway's map is not derived from its log"), "{}", run.stderr);
 }

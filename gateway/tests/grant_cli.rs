@@ -172,3 +172,88 @@ fn the_ledger_check_proves_the_grant_at_its_code_index_and_refuses_a_wrong_one()
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("move the file away"), "{}", run.stderr);
 }
+
+#[test]
+fn grant_status_shows_not_revoked_then_revoked_from_verified_map_proofs() {
+    use wasm_core::consent::Revocation;
+    let root = tempfile::tempdir().expect("temp dir");
+    let gateway = support::serve(root.path(), &root.path().join("keys"), &[]);
+    let url = format!("http://{}", gateway.addr);
+    let mut rng = ChaCha20Rng::seed_from_u64(8);
+    let provider = MasterSeed::generate(&mut rng).expect("seeded RNG").root_key().verifying_key().to_bytes();
+    let patient = MasterSeed::generate(&mut rng).expect("seeded RNG").pairwise_key(&provider);
+    let grant = GrantDraft {
+        audience: provider,
+        scopes: vec!["patient/Condition.rs".into()],
+        purpose: "TREAT".into(),
+        not_before: NOW,
+        expires_at: NOW + 30 * 86_400,
+        log_origin: support::ORIGIN.into(),
+    }
+    .sign(&patient, NOW, &mut rng)
+    .expect("signs");
+    let entry = LogEntry::Grant(GrantCommitment::sign(&grant, &patient).expect("statement")).to_bytes();
+    let reply = support::request(&gateway.addr, "POST", "/add", &entry).expect("add").json();
+    let index = support::check_added(&reply, &entry, &gateway.vkey);
+    let code = payload::with_ledger_index(&payload::encode(grant.bytes()), index).expect("code");
+    let now = (NOW + 60).to_string();
+    let provider_hex = hex::encode(provider);
+    let status = || {
+        let run = run_assent(
+            &[
+                "grant",
+                "status",
+                "--payload",
+                &code,
+                "--now",
+                &now,
+                "--audience",
+                &provider_hex,
+                "--url",
+                &url,
+                "--vkey",
+                &gateway.vkey,
+            ],
+            Path::new("."),
+            "",
+        );
+        let json = serde_json::from_str(&run.stdout).unwrap_or(serde_json::Value::Null);
+        (run, json)
+    };
+
+    let (run, json) = status();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(outcome_of(&json, "ledger"), "passed", "{json}");
+    assert_eq!(outcome_of(&json, "revocation"), "passed", "{json}");
+    let detail =
+        json["checks"].as_array().and_then(|checks| checks.iter().find(|c| c["check"] == "revocation"));
+    assert!(detail.is_some_and(|c| c["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("not revoked as of checkpoint 1")));
+
+    // The patient revokes; the next status proves it from the map the new checkpoint signs.
+    let revocation =
+        LogEntry::Revocation(Revocation::sign(&grant, &patient, NOW + 30).expect("revokes")).to_bytes();
+    let reply = support::request(&gateway.addr, "POST", "/add", &revocation).expect("add").json();
+    let revoked_at = support::check_added(&reply, &revocation, &gateway.vkey);
+    let (run, json) = status();
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(json["valid"], false);
+    assert_eq!(outcome_of(&json, "revocation"), "failed", "{json}");
+    assert!(
+        json.to_string().contains(&format!("revoked by the patient (ledger entry {revoked_at}")),
+        "{json}"
+    );
+    // The gateway serves the map proof by checkpoint size and key; a bad path is a clear 400.
+    let bad = support::request(&gateway.addr, "GET", "/revocation/2/zz", b"").expect("get");
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().contains("/revocation/<checkpoint size>/<map key"), "{}", bad.text());
+    let beyond = support::request(&gateway.addr, "GET", &format!("/revocation/9/{}", "00".repeat(32)), b"")
+        .expect("get");
+    assert_eq!(beyond.status, 404);
+
+    // `grant status` needs the ledger: a usage error without it.
+    let run = run_assent(&["grant", "status", "--payload", &code, "--now", &now], Path::new("."), "");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}

@@ -1,6 +1,8 @@
 //! The ledger's HTTP API, on the app's origin: `POST /add`, `GET /checkpoint`, the C2SP
 //! tlog-tiles paths `GET /tile/<L>/<N>[.p/<W>]` and `GET /tile/entries/<N>[.p/<W>]`, and
-//! `GET /log-vkey` (the log's verifier key, for the app served beside it).
+//! `GET /log-vkey` (the log's verifier key, for the app served beside it), and
+//! `GET /revocation/<size>/<key hex>`: the revocation map proof for a key in the map the
+//! checkpoint of that size binds (`wasm_core::revmap`).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -89,6 +91,7 @@ pub fn witnessed_routes(ledger: Ledger, limiter: Option<RateLimiter>, cosigned: 
         .route("/checkpoint", get(checkpoint))
         .route("/log-vkey", get(verifier_key))
         .route("/tile/{*path}", get(tile))
+        .route("/revocation/{size}/{key}", get(revocation_proof))
         // Not tiles, but under the log's prefix: answer as the API does, not with the app.
         .route("/tile", get(no_tile))
         .route("/tile/", get(no_tile))
@@ -197,6 +200,27 @@ async fn checkpoint(State(api): State<Api>) -> Response {
 async fn verifier_key(State(api): State<Api>) -> Response {
     let body = format!("{}\n", api.ledger.verifier_key());
     with_read_headers(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response(), NO_CACHE)
+}
+
+async fn revocation_proof(State(api): State<Api>, Path((size, key)): Path<(String, String)>) -> Response {
+    let key: Option<[u8; 32]> = hex::decode(&key).ok().and_then(|bytes| bytes.try_into().ok());
+    let (Some(key), Ok(size)) = (key, size.parse::<u64>()) else {
+        return with_read_headers(
+            error(
+                StatusCode::BAD_REQUEST,
+                "a revocation proof path is /revocation/<checkpoint size>/<map key, 64 hex digits>",
+            ),
+            NO_CACHE,
+        );
+    };
+    match api.ledger.revocation_proof(size, &wasm_core::revmap::MapKey::from_bytes(key)) {
+        // The map bound to a checkpoint never changes, so neither does the proof.
+        Ok(proof) => with_read_headers(
+            ([(header::CONTENT_TYPE, "application/octet-stream")], proof).into_response(),
+            IMMUTABLE,
+        ),
+        Err(failure) => with_read_headers(ledger_error(&failure), NO_CACHE),
+    }
 }
 
 async fn no_tile() -> Response {

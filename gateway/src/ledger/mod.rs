@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod http;
 pub mod memory;
+pub mod revocations;
 pub mod s3;
 pub mod sequencer;
 pub mod sqlite;
@@ -17,11 +18,13 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::oneshot;
 use wasm_core::consent::{ConsentError, LogEntry};
 use wasm_core::hash::Digest256;
+use wasm_core::revmap::{root_from_checkpoint, MapKey, RevocationMap};
 use wasm_core::tlog::checkpoint::{open_checkpoint, CheckpointError};
 use wasm_core::tlog::merkle::leaf_hash;
 use wasm_core::tlog::note::{NoteError, NoteSigner};
 use wasm_core::tlog::tiles::{encode_entry_bundle, EntryBundleId, TileError, TilePath, TiledTree};
 
+use revocations::{MapVersions, RevocationsError};
 use sequencer::{sign_head, Added, Request, Sequencer, SequencerConfig, SequencerError};
 use storage::{Batch, LogStorage, StorageError, StoredHead, StoredTiles};
 
@@ -74,6 +77,12 @@ pub enum LedgerError {
         /// This log's origin.
         this: String,
     },
+    /// The revocation map could not be rebuilt from the stored entries.
+    #[error(transparent)]
+    Revocations(#[from] RevocationsError),
+    /// The stored checkpoint's revocation map root is not the map of the stored entries.
+    #[error("the stored checkpoint's revocation map root does not match the stored revocations: the data directory is damaged; restore it from a backup")]
+    MapMismatch,
     /// The stored checkpoint disagrees with the stored tiles.
     #[error("the stored checkpoint's root does not match the stored tiles: the data directory is damaged; restore it from a backup")]
     RootMismatch,
@@ -89,6 +98,7 @@ pub struct Ledger {
     head: Arc<RwLock<Arc<StoredHead>>>,
     requests: SyncSender<Request>,
     immutable: Arc<cache::ImmutableCache>,
+    map_versions: MapVersions,
 }
 
 /// Memory kept for recently served full tiles and entry bundles.
@@ -103,7 +113,7 @@ impl Ledger {
         signer: NoteSigner,
         config: SequencerConfig,
     ) -> Result<Ledger, LedgerError> {
-        let head = match storage.head()? {
+        let (head, map) = match storage.head()? {
             Some(head) => {
                 let (checkpoint, _) =
                     open_checkpoint(head.note.as_bytes(), signer.name(), &[signer.verifier()])
@@ -115,49 +125,82 @@ impl Ledger {
                 {
                     return Err(LedgerError::RootMismatch);
                 }
-                head
+                let map = revocations::rebuild(&*storage, signer.name(), head.size)?;
+                // A checkpoint signed before the map existed has no root to compare.
+                match root_from_checkpoint(&checkpoint) {
+                    Ok(None) => {}
+                    Ok(Some(root)) if root == map.root() => {}
+                    _ => return Err(LedgerError::MapMismatch),
+                }
+                (head, map)
             }
             None => {
                 let empty = wasm_core::tlog::merkle::empty_root();
-                let head = sign_head(&signer, 0, empty)
+                let map = RevocationMap::new(signer.name());
+                let head = sign_head(&signer, 0, empty, &map)
                     .map_err(|source| LedgerError::Signer { origin: signer.name().to_owned(), source })?;
                 storage.commit(&Batch { entries: Vec::new(), tiles: Vec::new(), head: head.clone() })?;
-                head
+                (head, map)
             }
         };
+        let map_versions = MapVersions::new(map.clone());
         let head = Arc::new(RwLock::new(Arc::new(head)));
         // Bounded: a flood of requests is refused with "busy" instead of filling memory.
         let (requests, queue) = std::sync::mpsc::sync_channel(config.max_batch.saturating_mul(4).max(1));
         let origin: Arc<str> = signer.name().into();
         let verifier_key: Arc<str> = signer.verifier_key().into();
-        let sequencer = Sequencer { storage: Arc::clone(&storage), signer, head: Arc::clone(&head), config };
+        let sequencer = Sequencer {
+            storage: Arc::clone(&storage),
+            signer,
+            head: Arc::clone(&head),
+            config,
+            map,
+            map_versions: map_versions.clone(),
+        };
         std::thread::Builder::new()
             .name("ledger-sequencer".into())
             .spawn(move || sequencer.run(queue))
             .map_err(LedgerError::Thread)?;
         let immutable = Arc::new(cache::ImmutableCache::new(IMMUTABLE_CACHE_BYTES));
-        Ok(Ledger { origin, verifier_key, storage, head, requests, immutable })
+        Ok(Ledger { origin, verifier_key, storage, head, requests, immutable, map_versions })
     }
 
     /// Checks `entry` and adds it (or finds it, if already there); returns once it is durably
     /// integrated, with its inclusion proof.
     pub async fn add(&self, entry: Vec<u8>) -> Result<Added, LedgerError> {
-        if let Some(named) = LogEntry::verify(&entry)?.log_origin() {
+        let verified = LogEntry::verify(&entry)?;
+        if let Some(named) = verified.log_origin() {
             if named != &*self.origin {
                 return Err(LedgerError::WrongLog { named: named.to_owned(), this: self.origin.to_string() });
             }
         }
         let (reply, answer) = oneshot::channel();
         let leaf_hash = leaf_hash(&entry);
-        self.requests.try_send(Request { entry, leaf_hash, reply }).map_err(|error| match error {
-            TrySendError::Full(_) => LedgerError::Busy,
-            TrySendError::Disconnected(_) => LedgerError::Stopped,
-        })?;
+        self.requests.try_send(Request { entry, verified, leaf_hash, reply }).map_err(
+            |error| match error {
+                TrySendError::Full(_) => LedgerError::Busy,
+                TrySendError::Disconnected(_) => LedgerError::Stopped,
+            },
+        )?;
         match answer.await {
             Ok(Ok(added)) => Ok(added),
             Ok(Err(error)) => Err(LedgerError::Integration(error)),
             Err(_) => Err(LedgerError::Stopped),
         }
+    }
+
+    /// The revocation map proof (encoded) for `key` in the map bound to the checkpoint of
+    /// `size`, if that checkpoint is current or recent enough to be kept.
+    pub fn revocation_proof(&self, size: u64, key: &MapKey) -> Result<Vec<u8>, LedgerError> {
+        let current = self.head().size;
+        if size > current {
+            return Err(LedgerError::NotFound(format!("the checkpoint of size {size}")));
+        }
+        self.map_versions.prove(size, key).ok_or_else(|| {
+            LedgerError::NotFound(format!(
+                "the revocation map of size {size} (no longer kept; the log is at {current})"
+            ))
+        })
     }
 
     /// The log's verifier key (`name+hash+base64`), which clients pin.

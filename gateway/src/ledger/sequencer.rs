@@ -10,12 +10,15 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
+use wasm_core::consent::LogEntry;
 use wasm_core::hash::Digest256;
+use wasm_core::revmap::{checkpoint_extension, Folded, RevMapError, RevocationMap};
 use wasm_core::tlog::checkpoint::Checkpoint;
 use wasm_core::tlog::note::{NoteError, NoteSigner};
 use wasm_core::tlog::proof::{inclusion_proof, Memoized};
 use wasm_core::tlog::tiles::{append_leaves, TileError, TileId, TileReader, TiledTree};
 
+use super::revocations::{self, MapVersions};
 use super::storage::{Batch, LogStorage, StorageError, StoredHead, StoredTiles};
 
 /// Why a batch could not be integrated.
@@ -30,6 +33,9 @@ pub enum SequencerError {
     /// The checkpoint could not be signed.
     #[error("cannot sign the checkpoint: {0}")]
     Sign(#[from] NoteError),
+    /// The batch's revocations could not be folded into the revocation map.
+    #[error("cannot update the revocation map: {0}")]
+    Map(#[from] RevMapError),
 }
 
 /// How batches are formed.
@@ -65,6 +71,8 @@ pub struct Added {
 /// One queued entry, already verified, and where to send the answer.
 pub(crate) struct Request {
     pub(crate) entry: Vec<u8>,
+    /// The entry as verified on arrival, for the revocation map.
+    pub(crate) verified: LogEntry,
     pub(crate) leaf_hash: Digest256,
     pub(crate) reply: oneshot::Sender<Result<Added, Arc<SequencerError>>>,
 }
@@ -75,11 +83,15 @@ pub(crate) struct Sequencer {
     pub(crate) signer: NoteSigner,
     pub(crate) head: Arc<RwLock<Arc<StoredHead>>>,
     pub(crate) config: SequencerConfig,
+    /// The revocation map of the log as of `head`.
+    pub(crate) map: RevocationMap,
+    /// Where the map's versions are published for proofs.
+    pub(crate) map_versions: MapVersions,
 }
 
 impl Sequencer {
     /// Runs until every sender is dropped.
-    pub(crate) fn run(self, requests: Receiver<Request>) {
+    pub(crate) fn run(mut self, requests: Receiver<Request>) {
         while let Ok(first) = requests.recv() {
             let batch = self.collect(first, &requests);
             let current = match self.head.read() {
@@ -97,6 +109,11 @@ impl Sequencer {
                     }
                 }
                 Err(error) => {
+                    // The map may hold the failed batch: rebuild it from what storage holds.
+                    match revocations::rebuild(&*self.storage, self.signer.name(), current.size) {
+                        Ok(map) => self.map = map,
+                        Err(_) => return,
+                    }
                     let error = Arc::new(error);
                     for request in batch {
                         let _ = request.reply.send(Err(Arc::clone(&error)));
@@ -131,13 +148,14 @@ impl Sequencer {
     /// Appends the batch's new entries, commits, and makes each request's proof.
     #[allow(clippy::type_complexity)]
     fn integrate(
-        &self,
+        &mut self,
         current: &StoredHead,
         batch: &[Request],
     ) -> Result<(Arc<StoredHead>, Vec<Result<Added, SequencerError>>), SequencerError> {
         let storage = &*self.storage;
         let mut pending: HashMap<Digest256, u64> = HashMap::new();
         let mut entries = Vec::new();
+        let mut verified = Vec::new();
         let mut indices = Vec::with_capacity(batch.len());
         for request in batch {
             let index = match pending.get(&request.leaf_hash) {
@@ -148,6 +166,7 @@ impl Sequencer {
                         let index = current.size + entries.len() as u64;
                         pending.insert(request.leaf_hash, index);
                         entries.push((request.leaf_hash, request.entry.clone()));
+                        verified.push(request.verified.clone());
                         index
                     }
                 },
@@ -160,9 +179,13 @@ impl Sequencer {
         } else {
             let hashes: Vec<Digest256> = entries.iter().map(|(hash, _)| *hash).collect();
             let appended = append_leaves(current.size, &hashes, &StoredTiles(storage))?;
-            let head = sign_head(&self.signer, appended.size, appended.root)?;
+            let folded = self.map.fold_verified(current.size, &verified)?;
+            let head = sign_head(&self.signer, appended.size, appended.root, &self.map)?;
             let batch = Batch { entries, tiles: appended.tiles, head };
             storage.commit(&batch)?;
+            if folded.iter().any(|outcome| matches!(outcome, Folded::Revoked(_))) {
+                self.map_versions.publish(self.map.clone());
+            }
             batch.head
         };
         let head = Arc::new(head);
@@ -187,9 +210,16 @@ impl Sequencer {
     }
 }
 
-/// Signs the checkpoint of a tree of `size` with `root`.
-pub(crate) fn sign_head(signer: &NoteSigner, size: u64, root: Digest256) -> Result<StoredHead, NoteError> {
-    let text = Checkpoint { origin: signer.name().to_owned(), size, root, extensions: Vec::new() }.to_text();
+/// Signs the checkpoint of a tree of `size` with `root`, binding the revocation map of the same
+/// entries (`revocation-map` extension line).
+pub(crate) fn sign_head(
+    signer: &NoteSigner,
+    size: u64,
+    root: Digest256,
+    map: &RevocationMap,
+) -> Result<StoredHead, NoteError> {
+    let extensions = vec![checkpoint_extension(&map.root())];
+    let text = Checkpoint { origin: signer.name().to_owned(), size, root, extensions }.to_text();
     Ok(StoredHead { size, root, note: signer.sign(&text)? })
 }
 

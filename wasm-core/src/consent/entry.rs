@@ -26,7 +26,8 @@ pub const MAX_ENTRY_BYTES: usize = 4096;
 pub const MAX_GRANT_COMMITMENT_BYTES: usize = 512;
 
 const KIND_GRANT_COMMITMENT: u8 = 1;
-const KIND_REVOCATION: u8 = 2;
+/// The kind byte of a revocation entry.
+pub(crate) const KIND_REVOCATION: u8 = 2;
 const KIND_ACCESS_EVENT: u8 = 3;
 const KIND_MODEL_RELEASE: u8 = 4;
 

@@ -8,7 +8,7 @@
 //! the code is an unsigned hint, so a wrong one fails here and never passes.
 
 use super::{CheckOutcome, LogEntry, SignedGrant};
-use crate::tlog::sync::{Fetch, GatewayOutcome, ProveInclusion, Refresh, RefreshReport};
+use crate::tlog::sync::{Fetch, ProveInclusion, Refresh, RefreshReport};
 use crate::tlog::view::LogView;
 
 /// Checks one grant against the log, through `gateway_count` gateways of it.
@@ -118,17 +118,6 @@ impl LedgerCheck {
     }
 
     fn after_refresh(&self, view: LogView, refresh: RefreshReport) -> Stage {
-        let reasons = |refresh: &RefreshReport| {
-            let reasons: Vec<String> = refresh
-                .gateways
-                .iter()
-                .filter_map(|(_, outcome)| match outcome {
-                    GatewayOutcome::Failed { reason } => Some(reason.clone()),
-                    _ => None,
-                })
-                .collect();
-            reasons.join("; ")
-        };
         if refresh.fork.is_some() {
             let why = "the gateways serve a forked log (two checkpoints it signed disagree): do not rely on it; the Ledger page keeps the evidence".to_owned();
             return Stage::Done { view, refresh, outcome: CheckOutcome::Failed(why) };
@@ -136,7 +125,7 @@ impl LedgerCheck {
         let Some(size) = view.latest().map(|latest| latest.size()) else {
             let why = format!(
                 "no gateway gave a valid checkpoint ({}); check again when online",
-                reasons(&refresh)
+                refresh.failure_reasons()
             );
             return Stage::Done { view, refresh, outcome: CheckOutcome::NotChecked(why) };
         };

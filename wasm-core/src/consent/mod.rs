@@ -19,6 +19,7 @@ pub mod qr;
 pub mod release;
 pub mod report;
 pub mod revocation;
+pub mod revocation_check;
 pub mod scope;
 mod signed;
 

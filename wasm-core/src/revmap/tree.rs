@@ -8,6 +8,7 @@
 use super::hashing::{empty_root, leaf_hash, node_hash};
 use super::proof::{MapProof, Terminal};
 use super::{MapKey, RevMapError, Revoked, MAX_DEPTH};
+use crate::consent::entry::KIND_REVOCATION;
 use crate::consent::{ConsentError, LogEntry};
 use crate::hash::Digest256;
 
@@ -29,7 +30,8 @@ pub enum Folded {
     AlreadyRevoked(MapKey),
     /// A revocation naming another log: not part of this log's map.
     OtherLog,
-    /// A grant, access event or model release: not part of the map.
+    /// A grant, access event or model release (any other kind byte; not verified, as it
+    /// cannot change the map).
     NotARevocation,
     /// Bytes that do not verify as a log entry: not part of the map.
     Unreadable(ConsentError),
@@ -199,6 +201,12 @@ impl RevocationMap {
 
     /// Folds the entry at index `self.size`, without rehashing.
     fn fold_bytes(&mut self, entry: &[u8]) -> Result<Folded, RevMapError> {
+        // Only a revocation can change the map: any other kind byte is passed over unverified,
+        // as it would be ignored verified or not. Rebuilding a map from a log stays fast.
+        if entry.first().is_some_and(|&kind| kind != KIND_REVOCATION) {
+            self.size += 1;
+            return Ok(Folded::NotARevocation);
+        }
         match LogEntry::verify(entry) {
             Ok(entry) => self.fold_entry(&entry),
             Err(error) => {

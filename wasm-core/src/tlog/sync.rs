@@ -94,6 +94,19 @@ impl RefreshReport {
             )
         })
     }
+
+    /// Why the gateways that failed did, joined with "; ".
+    pub fn failure_reasons(&self) -> String {
+        let reasons: Vec<&str> = self
+            .gateways
+            .iter()
+            .filter_map(|(_, outcome)| match outcome {
+                GatewayOutcome::Failed { reason } => Some(reason.as_str()),
+                _ => None,
+            })
+            .collect();
+        reasons.join("; ")
+    }
 }
 
 #[derive(Debug)]

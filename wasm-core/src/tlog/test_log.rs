@@ -4,6 +4,7 @@
 use ed25519_dalek::SigningKey;
 
 use crate::hash::Digest256;
+use crate::revmap::{checkpoint_extension, MapKey, RevocationMap};
 use crate::tlog::checkpoint::Checkpoint;
 use crate::tlog::merkle::leaf_hash;
 use crate::tlog::note::NoteSigner;
@@ -25,12 +26,21 @@ pub struct TestLog {
     pub entries: Vec<Vec<u8>>,
     /// Serves each tile only at the width its own tree has (no partial tiles of older sizes).
     pub static_mirror: bool,
+    /// Binds the revocation map of its entries to its checkpoints and serves map proofs.
+    pub revocation_map: bool,
 }
 
 impl TestLog {
     pub fn new(seed: u8) -> TestLog {
         let signer = NoteSigner::new(ORIGIN, SigningKey::from_bytes(&[seed; 32])).expect("valid name");
-        TestLog { signer, size: 0, tiles: TileSet::new(), entries: Vec::new(), static_mirror: false }
+        TestLog {
+            signer,
+            size: 0,
+            tiles: TileSet::new(),
+            entries: Vec::new(),
+            static_mirror: false,
+            revocation_map: false,
+        }
     }
 
     /// A log of seed 1 holding `entries`.
@@ -56,8 +66,17 @@ impl TestLog {
 
     pub fn note(&self) -> String {
         let root = TiledTree::new(self.size, &self.tiles).root().expect("root");
-        let text = Checkpoint { origin: ORIGIN.into(), size: self.size, root, extensions: vec![] }.to_text();
+        let extensions =
+            if self.revocation_map { vec![checkpoint_extension(&self.map().root())] } else { vec![] };
+        let text = Checkpoint { origin: ORIGIN.into(), size: self.size, root, extensions }.to_text();
         self.signer.sign(&text).expect("sign")
+    }
+
+    /// The revocation map of all its entries.
+    pub fn map(&self) -> RevocationMap {
+        let mut map = RevocationMap::new(ORIGIN);
+        map.fold_batch(0, &self.entries).expect("entries in order");
+        map
     }
 
     pub fn trust(&self) -> LogTrust {
@@ -69,6 +88,15 @@ impl TestLog {
         let not_found = || "answered HTTP 404".to_owned();
         if path == CHECKPOINT_PATH {
             return Ok(self.note().into_bytes());
+        }
+        if let Some(rest) = path.strip_prefix("revocation/") {
+            let (size, key) = rest.split_once('/').ok_or_else(not_found)?;
+            let key: [u8; 32] =
+                hex::decode(key).ok().and_then(|key| key.try_into().ok()).ok_or_else(not_found)?;
+            if !self.revocation_map || size != self.size.to_string() {
+                return Err(not_found());
+            }
+            return Ok(self.map().prove(&MapKey::from_bytes(key)).to_bytes());
         }
         match TilePath::parse(path) {
             Ok(TilePath::Hashes(tile)) => {
