@@ -3,6 +3,7 @@
 //   the log and cosigned by 3 witnesses under a 3-of-3 policy, an inclusion proof and a
 //   consistency proof — the fixture `cargo bench -p wasm-core --bench tlog_verify` writes, for
 //   the ratio to its native figure;
+// - a revocation map proof (decode + verify), from `cargo bench -p wasm-core --bench revmap_fold`;
 // - one Ed25519 verification: our wasm (`verify_strict`), WebCrypto Ed25519 and @noble/ed25519
 //   (npm), on the same key, message and signature.
 // Run: bash scripts/bench.sh tlog
@@ -13,6 +14,8 @@ import { median } from "./stats.mjs";
 
 const RUNS = Number(process.env.RUNS ?? 21);
 const fixture = readFileSync(join(repoRoot, "target/bench/tlog-fixture.json"), "utf8");
+// A non-membership proof in a revocation map of 100,000 revocations (`cargo bench --bench revmap_fold`).
+const revmap = JSON.parse(readFileSync(join(repoRoot, "target/bench/revmap-fixture.json"), "utf8"));
 
 const gateway = await startGateway();
 const { browser, page, problems } = await openPage(gateway.url);
@@ -22,7 +25,7 @@ try {
   );
   await gotoApp(page, gateway.url, problems);
   const result = await page.evaluate(
-    async ({ runs, fixture }) => {
+    async ({ runs, fixture, revmap }) => {
       const vault = await import("/assent-vault-worker.js");
       await vault.default({ module_or_path: "/assent-vault-worker_bg.wasm" });
       const noble = await import("/bench/noble-ed25519.js");
@@ -39,6 +42,10 @@ try {
       const check = new vault.LedgerCheck(fixture);
       check.verify();
       const ledger = await time(() => check.verify());
+      const bytes = (hex) => Uint8Array.from(hex.match(/../g), (pair) => parseInt(pair, 16));
+      const [proof, root, key] = [bytes(revmap.proof), bytes(revmap.root), bytes(revmap.key)];
+      if (!vault.revmap_verify(proof, root, key)) throw new Error("the revocation map proof did not verify");
+      const revmapTimes = await time(() => vault.revmap_verify(proof, root, key));
 
       const keys = await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]);
       const publicKey = new Uint8Array(await crypto.subtle.exportKey("raw", keys.publicKey));
@@ -50,15 +57,16 @@ try {
       const ours = await time(() => vault.ed25519_verify(publicKey, message, signature));
       const webcrypto = await time(() => crypto.subtle.verify({ name: "Ed25519" }, keys.publicKey, signature, message));
       const nobleTimes = await time(() => noble.verifyAsync(signature, message, publicKey));
-      return { ledger, ours, webcrypto, noble: nobleTimes };
+      return { ledger, revmap: revmapTimes, proofBytes: proof.length, ours, webcrypto, noble: nobleTimes };
     },
-    { runs: RUNS, fixture },
+    { runs: RUNS, fixture, revmap },
   );
   if (problems.length) throw new Error(problems.join("; "));
   const ms = (xs) => median(xs).toFixed(3);
   console.log(`| measure (median of ${RUNS} batches of 50) | ms | ratio |`);
   console.log("|---|---:|---:|");
   console.log(`| ledger check in wasm: checkpoint + 3 cosignatures + inclusion + consistency (2^32) | ${ms(result.ledger)} | target ≤ 0.5 ms |`);
+  console.log(`| revocation map proof in wasm: decode + verify (${result.proofBytes} bytes, 100,000 revocations) | ${ms(result.revmap)} | — |`);
   const base = median(result.ours);
   for (const [name, xs] of [
     ["Ed25519 verify, our wasm (verify_strict)", result.ours],

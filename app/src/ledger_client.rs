@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_core::consent::ledger_check::{LedgerCheck, LedgerCheckReport};
+use wasm_core::consent::revocation_check::{RevocationCheck, RevocationCheckReport, DEFAULT_FRESHNESS_SECS};
 use wasm_core::consent::SignedGrant;
 use wasm_core::tlog::sync::{Fetch, GatewayOutcome, Refresh, RefreshReport, Submit, SubmitReport};
 use wasm_core::tlog::view::{LogTrust, LogView};
@@ -194,6 +195,21 @@ pub async fn check_grant(
         machine.receive(answer(gateways, &fetch).await);
     }
     Ok(machine.finish())
+}
+
+/// Checks whether `grant` is revoked at `now` in the log the `gateways` serve, from `view` (see
+/// [`RevocationCheck`]).
+pub async fn check_revocation(
+    gateways: &[GatewayConfig],
+    view: LogView,
+    grant: &SignedGrant,
+    now: u64,
+) -> RevocationCheckReport {
+    let mut machine = RevocationCheck::new(grant, view, gateways.len(), now, DEFAULT_FRESHNESS_SECS);
+    while let Some(fetch) = machine.next_fetch() {
+        machine.receive(answer(gateways, &fetch).await);
+    }
+    machine.finish()
 }
 
 fn report_json(

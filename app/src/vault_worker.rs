@@ -428,8 +428,8 @@ pub struct GrantSummary {
 pub struct VerdictReport {
     /// The offline checks pass.
     pub valid: bool,
-    /// The offline checks and the ledger check pass.
-    pub on_ledger: bool,
+    /// The verdict in one sentence (`wasm_core::consent::report::headline`).
+    pub headline: String,
     /// The grant's place on the ledger, if its code carries one.
     pub ledger_index: Option<u64>,
     /// Every check.
@@ -520,7 +520,7 @@ fn verdict_of(reply: &JsValue) -> Result<VerdictReport, WorkerError> {
     });
     Ok(VerdictReport {
         valid: field(reply, "valid")?.as_bool().ok_or_else(unexpected)?,
-        on_ledger: field(reply, "on_ledger")?.as_bool().unwrap_or(false),
+        headline: field_text(reply, "headline").unwrap_or_default(),
         ledger_index: field_number(reply, "ledger_index").ok(),
         checks,
         grant,

@@ -1,8 +1,9 @@
 // Consent end to end in Chromium: a provider shows its id; the patient signs a grant to it, the
 // QR code renders, and once the ledger has it the code carries its place (AS1/<index>:); the
 // provider uploads a screenshot of that code and sees the offline checks pass and the grant
-// verified on the ledger, with revocation "not checked"; a code whose ledger place names another
-// grant's entry fails the ledger check; a tampered code is invalid; markup in a grant's text field
+// verified on the ledger and not revoked (a verified revocation map proof); a code whose ledger
+// place names another grant's entry fails the ledger check; once the patient revokes, the same
+// code is proven revoked (red); a tampered code is invalid; markup in a grant's text field
 // renders as text; the provider's camera (Chromium's fake camera playing a frame with the code)
 // reads a code from live frames.
 import { test } from "node:test";
@@ -61,7 +62,8 @@ test("a grant signed on the Share page verifies from a screenshot of its QR code
     await page.getByLabel("Image of the code (photo or screenshot)").setInputFiles(qrPath);
     const headline = page.getByTestId("verdict-headline");
     await page.locator("[data-testid=check-ledger].passed").waitFor({ timeout: 30_000 });
-    assert.match(await headline.textContent(), /the grant is on the ledger \(verified\)/);
+    await page.locator("[data-testid=check-revocation].passed").waitFor({ timeout: 30_000 });
+    assert.match(await headline.textContent(), /^Valid: signed by the patient, within its dates, on the ledger and not revoked \(both verified\)/);
     assert.equal(await page.getByLabel("Or paste the code's text").inputValue(), payload, "the scanned text is the payload");
     for (const check of ["format", "signature", "audience", "not_before", "expiry"]) {
       assert.match(await page.getByTestId(`check-${check}`).textContent(), /passed/, check);
@@ -69,8 +71,8 @@ test("a grant signed on the Share page verifies from a screenshot of its QR code
     }
     const index = payload.match(/^AS1\/(\d+):/)[1];
     assert.match(await page.getByTestId("check-ledger").textContent(), new RegExp(`on the ledger at index ${index}, verified against checkpoint size \\d+`));
-    assert.match(await page.getByTestId("check-revocation").textContent(), /not checked/);
-    assert.equal(await page.getByTestId("check-revocation").getAttribute("class"), "not-checked");
+    // Not revoked: a revocation map proof verified against the checkpoint the map root is signed in.
+    assert.match(await page.getByTestId("check-revocation").textContent(), /not revoked as of checkpoint \d+/);
     assert.match(await page.getByTestId("granted-scopes").textContent(), /patient\/Observation\.rs\?category=laboratory/);
     await screenshot(page, "provider-verdict");
 
@@ -86,6 +88,18 @@ test("a grant signed on the Share page verifies from a screenshot of its QR code
     const misplaced = payload.replace(/^AS1\/\d+:/, `AS1/${secondIndex}:`);
     assert.match(await checkText(page, misplaced), /^Not valid: the ledger's entry \d+ is not this grant's/);
     assert.equal(await page.getByTestId("check-ledger").getAttribute("class"), "failed");
+
+    // The patient revokes the first grant (the older of the two in the list); once the revocation
+    // is on the ledger, the provider's check of the same code proves it revoked: red.
+    await nav(page, "Share");
+    page.once("dialog", (dialog) => dialog.accept());
+    await page.getByTestId("grant").nth(1).getByRole("button", { name: "Revoke" }).click();
+    await page.getByTestId("grant").nth(1).getByTestId("grant-ledger").filter({ hasText: /Revocation on the ledger at index \d+, verified/ }).waitFor({ timeout: 30_000 });
+    await nav(page, "Provider");
+    assert.match(await checkText(page, payload), /^Not valid: revoked by the patient on \d{4}-\d\d-\d\dT[\d:]+Z \(ledger entry \d+\)/);
+    assert.equal(await page.getByTestId("check-revocation").getAttribute("class"), "failed");
+    assert.equal(await page.getByTestId("check-ledger").getAttribute("class"), "passed", "still on the ledger");
+    await screenshot(page, "provider-revoked");
 
     // One character changed: invalid, with the reason.
     const body = unplaced.slice(4);

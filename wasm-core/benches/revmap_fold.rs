@@ -4,7 +4,8 @@
 //!   the map alone, in batches of 1,000 and one entry at a time;
 //! - `fold_batch` from entry bytes, which also checks every Ed25519 signature (the audit's path).
 //!
-//! Then the proof sizes and the time to verify a proof at that size.
+//! Then the proof sizes and the time to verify a proof at that size; one proof is written to
+//! `target/bench/revmap-fixture.json` for the same verification in wasm (`bench/tlog-verify.mjs`).
 //!
 //! Run: `cargo bench -p wasm-core --bench revmap_fold`
 
@@ -87,6 +88,15 @@ fn main() {
             MapKey::new(&commitment, &[1; 32])
         })
         .collect();
+    // One absent key's proof as a fixture, for the same verification in wasm (bench/tlog-verify.mjs).
+    let fixture = serde_json::json!({
+        "root": hex::encode(root),
+        "key": hex::encode(absent[0].as_bytes()),
+        "proof": hex::encode(batched.prove(&absent[0]).to_bytes()),
+    });
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
+    std::fs::create_dir_all(&out).expect("target/bench can be made");
+    std::fs::write(out.join("revmap-fixture.json"), fixture.to_string()).expect("the fixture is written");
     for (label, keys) in [("revoked", &revoked), ("absent", &absent)] {
         let proofs: Vec<Vec<u8>> = keys.iter().map(|key| batched.prove(key).to_bytes()).collect();
         let mut sizes: Vec<usize> = proofs.iter().map(Vec::len).collect();

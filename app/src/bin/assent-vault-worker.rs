@@ -177,7 +177,7 @@ pub fn verify_payload(text: &str, now: u64, audience: &[u8]) -> String {
 }
 
 /// Like [`verify_payload`], and then, if the offline checks pass, checks the grant's place on the
-/// ledger through the gateways in `gateways_json` (empty: the local gateway) from the view of
+/// ledger and its revocation status (a verified revocation map proof) through the gateways in `gateways_json` (empty: the local gateway) from the view of
 /// `saved_note` (empty: none). The report adds `settings` (the gateways used), `note` (the latest
 /// verified checkpoint, to keep) and `fork` (evidence, if the gateways showed a fork).
 #[wasm_bindgen]
@@ -201,9 +201,12 @@ pub async fn verify_payload_on_ledger(
             .await
             .map_err(|e| JsValue::from_str(&e))?;
         verdict.set(CheckName::Ledger, checked.outcome);
-        settings = serde_json::json!(gateways);
-        note = checked.view.saved_note().unwrap_or_default().to_owned();
         fork = checked.refresh.fork.map(|evidence| evidence.to_json());
+        let revocation = ledger_client::check_revocation(&gateways, checked.view, &grant, now).await;
+        verdict.set(CheckName::Revocation, revocation.outcome);
+        fork = fork.or_else(|| revocation.refresh.fork.map(|evidence| evidence.to_json()));
+        settings = serde_json::json!(gateways);
+        note = revocation.view.saved_note().unwrap_or_default().to_owned();
     }
     let mut reply = report::verdict_json(&verdict);
     reply["settings"] = settings;
@@ -555,6 +558,16 @@ impl LedgerCheck {
 
 /// Verifies an Ed25519 signature exactly as everything in Assent does (`verify_strict`); for the
 /// benchmark against WebCrypto and @noble/ed25519.
+/// Decodes and verifies a revocation map proof for `key` against `root` (for
+/// `bench/tlog-verify.mjs`, which times it against the native figure): whether it verified.
+#[wasm_bindgen]
+pub fn revmap_verify(proof: &[u8], root: &[u8], key: &[u8]) -> bool {
+    let (Ok(root), Ok(key)) = (<[u8; 32]>::try_from(root), <[u8; 32]>::try_from(key)) else { return false };
+    wasm_core::revmap::MapProof::decode(proof)
+        .and_then(|proof| proof.verify(&root, &wasm_core::revmap::MapKey::from_bytes(key)))
+        .is_ok()
+}
+
 #[wasm_bindgen]
 pub fn ed25519_verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
     match (<[u8; 32]>::try_from(public_key), <[u8; 64]>::try_from(signature)) {

@@ -16,7 +16,7 @@ use wasm_core::consent::parse_provider_key;
 pub fn Provider() -> impl IntoView {
     view! {
         <h1>"Provider"</h1>
-        <p>"Check a patient's consent code: its signature, that it was given to you, and its dates (these checks work offline), and that the grant is on the ledger."</p>
+        <p>"Check a patient's consent code: its signature, that it was given to you, and its dates (these checks work offline), that the grant is on the ledger, and that it is not revoked."</p>
         <ProviderIdentity />
         <VerifyConsent />
     }
@@ -132,19 +132,7 @@ fn VerifyConsent() -> impl IntoView {
 /// Every check, one per line; never a green "valid" for what was not checked.
 #[component]
 fn VerdictPanel(verdict: VerdictReport) -> impl IntoView {
-    let headline = if verdict.on_ledger {
-        "Valid: signed by the patient, within its dates, and the grant is on the ledger (verified). Revocation is not checked yet.".to_string()
-    } else if verdict.valid {
-        "The offline checks pass: signed by the patient and within its dates. The ledger and revocation are not checked yet, so treat it as unconfirmed.".to_string()
-    } else {
-        let reason = verdict
-            .checks
-            .iter()
-            .find(|c| c.outcome == "failed")
-            .map(|c| c.detail.clone())
-            .unwrap_or_default();
-        format!("Not valid: {reason}")
-    };
+    let headline = verdict.headline.clone();
     let summary = verdict.grant.as_ref().map(|grant| {
         format!(
             "Scopes granted: {}. Purpose: {}. Ledger: {}.",

@@ -245,6 +245,9 @@ impl Verdict {
     }
 }
 
+/// The revocation check's outcome before anything checked it.
+pub(crate) const REVOCATION_NOT_CHECKED: &str = "revocation not checked";
+
 fn not_checked(name: CheckName, why: &str) -> Check {
     Check { name, outcome: CheckOutcome::NotChecked(why.to_string()) }
 }
@@ -258,7 +261,7 @@ impl Verdict {
             checks: vec![
                 format,
                 not_checked(CheckName::Ledger, "ledger not checked"),
-                not_checked(CheckName::Revocation, "revocation not checked"),
+                not_checked(CheckName::Revocation, REVOCATION_NOT_CHECKED),
             ],
         }
     }
@@ -268,7 +271,7 @@ impl Verdict {
 /// window at `now`. Ledger and revocation are reported "not checked" (the ledger issues add them).
 pub fn verify(bytes: &[u8], now: u64, expected_audience: Option<&[u8; 32]>) -> Verdict {
     let ledger = not_checked(CheckName::Ledger, "ledger not checked");
-    let revocation = not_checked(CheckName::Revocation, "revocation not checked");
+    let revocation = not_checked(CheckName::Revocation, REVOCATION_NOT_CHECKED);
     let grant = match SignedGrant::decode(bytes) {
         Ok(grant) => grant,
         Err(error) => return Verdict::unreadable(error),

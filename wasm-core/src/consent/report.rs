@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use super::grant::REVOCATION_NOT_CHECKED;
 use super::{CheckName, CheckOutcome, SignedGrant, Verdict};
 
 /// The check's name in reports.
@@ -15,6 +16,28 @@ pub fn check_name(name: CheckName) -> &'static str {
         CheckName::Expiry => "expiry",
         CheckName::Ledger => "ledger",
         CheckName::Revocation => "revocation",
+    }
+}
+
+/// The verdict in one sentence for the provider: "valid" only for what was verified.
+pub fn headline(verdict: &Verdict) -> String {
+    if !verdict.offline_checks_pass() {
+        let reason = verdict.checks.iter().find_map(|check| match &check.outcome {
+            CheckOutcome::Failed(reason) => Some(reason.as_str()),
+            _ => None,
+        });
+        return format!("Not valid: {}", reason.unwrap_or("the code could not be read"));
+    }
+    let revocation = verdict.checks.iter().find(|check| check.name == CheckName::Revocation);
+    match (verdict.passed(CheckName::Ledger), revocation.map(|check| &check.outcome)) {
+        (true, Some(CheckOutcome::Passed(_))) => {
+            "Valid: signed by the patient, within its dates, on the ledger and not revoked (both verified).".into()
+        }
+        (true, Some(CheckOutcome::NotChecked(why))) if why != REVOCATION_NOT_CHECKED => format!(
+            "Signed by the patient, within its dates and on the ledger (verified), but revocation is not confirmed: {why}. Treat it as unconfirmed."
+        ),
+        (true, _) => "Signed by the patient, within its dates and on the ledger (verified). Revocation is not checked yet.".into(),
+        _ => "The offline checks pass: signed by the patient and within its dates. The ledger and revocation are not checked yet, so treat it as unconfirmed.".into(),
     }
 }
 
@@ -55,6 +78,7 @@ pub fn verdict_json(verdict: &Verdict) -> Value {
     json!({
         "valid": verdict.offline_checks_pass(),
         "on_ledger": verdict.offline_checks_pass() && verdict.passed(CheckName::Ledger),
+        "headline": headline(verdict),
         "checks": checks,
         "grant": verdict.grant.as_ref().map(claims_json),
     })

@@ -205,8 +205,9 @@ impl RevocationCheck {
             }
         };
         CheckOutcome::Failed(format!(
-            "revoked by the patient (ledger entry {}, revoked at Unix time {}), as of checkpoint {size}",
-            revoked.log_index, revoked.revoked_at
+            "revoked by the patient on {} (ledger entry {}), as of checkpoint {size}",
+            super::fhir::rfc3339(revoked.revoked_at),
+            revoked.log_index
         ))
     }
 
@@ -305,7 +306,8 @@ mod tests {
         assert!(detail(&outcome).starts_with("not revoked as of checkpoint 3, fetched from the gateway now"));
         let outcome = check(&other, &[&log]);
         assert!(matches!(outcome, CheckOutcome::Failed(_)), "{outcome:?}");
-        assert!(detail(&outcome).contains("revoked by the patient (ledger entry 2"), "{outcome:?}");
+        assert!(detail(&outcome).contains("revoked by the patient on 2026-09-21T"), "{outcome:?}");
+        assert!(detail(&outcome).contains("(ledger entry 2)"), "{outcome:?}");
     }
 
     #[test]
