@@ -241,10 +241,7 @@ fn grant_status_shows_not_revoked_then_revoked_from_verified_map_proofs() {
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(json["valid"], false);
     assert_eq!(outcome_of(&json, "revocation"), "failed", "{json}");
-    assert!(
-        json.to_string().contains(&format!("(ledger entry {revoked_at}), as of checkpoint 2")),
-        "{json}"
-    );
+    assert!(json.to_string().contains(&format!("(ledger entry {revoked_at}), as of checkpoint 2")), "{json}");
     // The gateway serves the map proof by checkpoint size and key; a bad path is a clear 400.
     let bad = support::request(&gateway.addr, "GET", "/revocation/2/zz", b"").expect("get");
     assert_eq!(bad.status, 400);
