@@ -508,7 +508,11 @@ fn the_wallet_remembers_issued_grants_with_their_status_and_revocation() {
     let read = Revocation::verify(&hex::decode(&revocation.signed).expect("hex")).expect("verifies");
     assert!(read.revokes(&grant));
     entry.revocation = Some(revocation);
-    assert_eq!(entry.status(NOW + 10), GrantStatus::Revoked);
+    assert_eq!(entry.status(NOW + 10), GrantStatus::Revoking, "revoked here, not yet on the ledger");
+    if let Some(revocation) = entry.revocation.as_mut() {
+        revocation.ledger = Some(wasm_core::consent::issued::OnLedger { index: 1, checkpoint_size: 2 });
+    }
+    assert_eq!(entry.status(NOW + 10), GrantStatus::Revoked, "its inclusion verified");
 
     // Their ledger entries: the grant's commitment is the same each time (deterministic
     // signature, so a retry finds the same index), and both verify as log entries.

@@ -556,8 +556,6 @@ impl LedgerCheck {
     }
 }
 
-/// Verifies an Ed25519 signature exactly as everything in Assent does (`verify_strict`); for the
-/// benchmark against WebCrypto and @noble/ed25519.
 /// Decodes and verifies a revocation map proof for `key` against `root` (for
 /// `bench/tlog-verify.mjs`, which times it against the native figure): whether it verified.
 #[wasm_bindgen]
@@ -568,6 +566,8 @@ pub fn revmap_verify(proof: &[u8], root: &[u8], key: &[u8]) -> bool {
         .is_ok()
 }
 
+/// Verifies an Ed25519 signature exactly as everything in Assent does (`verify_strict`); for the
+/// benchmark against WebCrypto and @noble/ed25519.
 #[wasm_bindgen]
 pub fn ed25519_verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
     match (<[u8; 32]>::try_from(public_key), <[u8; 64]>::try_from(signature)) {

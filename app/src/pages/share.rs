@@ -264,7 +264,7 @@ fn GrantItem(
     };
     let revocable = matches!(status, GrantStatus::Active | GrantStatus::NotYetValid);
     // A revoked grant's code is not shown again, so it cannot be handed to a provider by mistake.
-    let showable = status != GrantStatus::Revoked;
+    let showable = !matches!(status, GrantStatus::Revoked | GrantStatus::Revoking);
     view! {
         <li data-testid="grant">
             <strong>{categories_in_words(&grant.scopes)}</strong>

@@ -73,7 +73,10 @@ pub enum GrantStatus {
     Active,
     /// Past its expiry.
     Expired,
-    /// Revoked by the patient (whatever its dates).
+    /// Revoked by the patient, and the revocation is not yet verified on the ledger (a provider
+    /// checking the ledger does not see it yet).
+    Revoking,
+    /// Revoked by the patient (whatever its dates), the revocation verified on the ledger.
     Revoked,
 }
 
@@ -84,6 +87,7 @@ impl GrantStatus {
             GrantStatus::NotYetValid => "not yet valid",
             GrantStatus::Active => "active",
             GrantStatus::Expired => "expired",
+            GrantStatus::Revoking => "revoking",
             GrantStatus::Revoked => "revoked",
         }
     }
@@ -124,10 +128,15 @@ impl IssuedGrant {
             .unwrap_or_else(|| self.payload.clone())
     }
 
-    /// The status at `now` (Unix seconds). A revocation outranks the dates.
+    /// The status at `now` (Unix seconds). A revocation outranks the dates; it is "revoked" once
+    /// its inclusion in the ledger is verified, "revoking" until then.
     pub fn status(&self, now: u64) -> GrantStatus {
-        if self.revocation.is_some() {
-            GrantStatus::Revoked
+        if let Some(revocation) = &self.revocation {
+            if revocation.ledger.is_some() {
+                GrantStatus::Revoked
+            } else {
+                GrantStatus::Revoking
+            }
         } else if now >= self.expires_at {
             GrantStatus::Expired
         } else if now < self.not_before {
