@@ -356,4 +356,43 @@ mod tests {
             RevocationCheck::new(&ours, LogView::new(trust), 1, NOW, DEFAULT_FRESHNESS_SECS).finish().outcome;
         assert!(detail(&outcome).contains("your gateway settings are for other.example/log"), "{outcome:?}");
     }
+
+    #[test]
+    fn not_revoked_passes_only_while_the_witnessed_checkpoint_is_fresh() {
+        use crate::tlog::note::CosignatureSigner;
+        use crate::tlog::sync::CHECKPOINT_PATH;
+        let (ours, our_entry) = grant(5);
+        let mut log = TestLog::new(1);
+        log.revocation_map = true;
+        log.append_entries(vec![our_entry]);
+        let witness =
+            CosignatureSigner::new("witness.example/w0", SigningKey::from_bytes(&[4; 32])).expect("name");
+        let witnessed_at = NOW;
+        let cosigned = witness.cosign(&log.note(), witnessed_at).expect("cosigns");
+        let policy =
+            format!("log {}\nwitness w0 {}\nquorum w0\n", log.signer.verifier_key(), witness.verifier_key());
+        let trust =
+            crate::tlog::view::LogTrust::new(&log.signer.verifier_key(), Some(&policy)).expect("trust");
+        let outcome_at = |now: u64| {
+            let mut check =
+                RevocationCheck::new(&ours, LogView::new(trust.clone()), 1, now, DEFAULT_FRESHNESS_SECS);
+            while let Some(fetch) = check.next_fetch() {
+                let answer = if fetch.path == CHECKPOINT_PATH {
+                    Ok(cosigned.clone().into_bytes())
+                } else {
+                    log.answer(&fetch.path)
+                };
+                check.receive(answer);
+            }
+            check.finish().outcome
+        };
+        let fresh = outcome_at(witnessed_at + 5 * 60);
+        assert_eq!(
+            fresh,
+            CheckOutcome::Passed("not revoked as of checkpoint 1, 5 minutes old (witnessed)".into())
+        );
+        let stale = outcome_at(witnessed_at + 30 * 60);
+        assert!(matches!(stale, CheckOutcome::NotChecked(_)), "{stale:?}");
+        assert!(detail(&stale).contains("30 minutes old, more than the 10-minute window"), "{stale:?}");
+    }
 }
