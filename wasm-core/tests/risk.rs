@@ -586,3 +586,65 @@ mod inference {
         assert!(matches!(model.predict(&male), Err(RiskError::CannotCompute(_))));
     }
 }
+
+// ------------------------------------------------------------------------- batch inference
+
+#[cfg(feature = "inference")]
+mod inference_batch {
+    use super::*;
+    use wasm_core::risk::RiskModel;
+
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    const REFERENCE: &str = include_str!("../../model/reference-predictions.json");
+
+    /// The reference rows as the model takes them (float32), and onnxruntime's P(diabetes).
+    fn rows() -> (Vec<[f32; FEATURE_COUNT]>, Vec<f64>) {
+        let reference: Value = serde_json::from_str(REFERENCE).expect("the reference file parses");
+        let rows = reference["rows"].as_array().expect("rows");
+        #[allow(clippy::cast_possible_truncation)] // The model's input is float32 by design.
+        let features = rows
+            .iter()
+            .map(|row| {
+                let values: Vec<f32> = row["features"]
+                    .as_array()
+                    .expect("features")
+                    .iter()
+                    .map(|x| x.as_f64().expect("a number") as f32)
+                    .collect();
+                values.try_into().expect("5 features")
+            })
+            .collect();
+        let expected = rows.iter().map(|row| row["p_diabetes"].as_f64().expect("a probability")).collect();
+        (features, expected)
+    }
+
+    #[test]
+    fn a_batch_gives_the_row_by_row_results() {
+        let model = RiskModel::load(MODEL_ONNX).expect("the pinned model loads");
+        let (features, expected) = rows();
+        let one_by_one: Vec<f64> =
+            features.iter().map(|row| model.run(&row.map(f64::from)).expect("the model runs")).collect();
+        for size in [1, 2, 7, 64, features.len()] {
+            for (chunk, (rows, singles)) in features.chunks(size).zip(one_by_one.chunks(size)).enumerate() {
+                let flat: Vec<f32> = rows.iter().flatten().copied().collect();
+                let batch = model.run_batch(&flat).expect("the batch runs");
+                let batch: Vec<f64> = batch.into_iter().map(f64::from).collect();
+                assert_eq!(batch, singles, "batches of {size}, batch {chunk}");
+            }
+        }
+        for (index, (p, reference)) in one_by_one.iter().zip(&expected).enumerate() {
+            assert!((p - reference).abs() <= 1e-5, "row {index}: tract {p}, onnxruntime {reference}");
+        }
+    }
+
+    #[test]
+    fn a_batch_must_be_whole_rows() {
+        let model = RiskModel::load(MODEL_ONNX).expect("the pinned model loads");
+        assert_eq!(model.run_batch(&[]), Ok(Vec::new()));
+        let refused = model.run_batch(&[1.0; FEATURE_COUNT + 2]).expect_err("7 values");
+        assert!(matches!(refused, RiskError::Inference(_)), "{refused:?}");
+        assert!(refused.to_string().contains("7 input values are not whole rows of 5"), "{refused}");
+    }
+}

@@ -21,3 +21,27 @@ pub fn predict(features_json: &str, model: &[u8]) -> Result<String, JsValue> {
     let result = model.predict(&features).map_err(|e| words(e.to_string()))?;
     serde_json::to_string(&result).map_err(|e| words(e.to_string()))
 }
+
+/// The pinned model, checked and loaded once, then run on rows of raw feature values (the
+/// benchmark against onnxruntime-web, `bench/risk-inference.mjs`, and any caller with many rows).
+#[wasm_bindgen]
+pub struct RiskRunner {
+    model: RiskModel,
+}
+
+#[wasm_bindgen]
+impl RiskRunner {
+    /// Checks `model` against the pinned SHA-256 and loads it with tract. Errors are the
+    /// reason in words.
+    #[wasm_bindgen(constructor)]
+    pub fn new(model: &[u8]) -> Result<RiskRunner, JsValue> {
+        let model = RiskModel::load(model).map_err(|e| JsValue::from_str(&e.to_string()))?;
+        Ok(Self { model })
+    }
+
+    /// P(diabetes) for each row of `rows`: N × 5 float32 values, row after row, each in the
+    /// model's input order and raw units. Errors are the reason in words.
+    pub fn run(&self, rows: &[f32]) -> Result<Vec<f32>, JsValue> {
+        self.model.run_batch(rows).map_err(|e| JsValue::from_str(&e.to_string()))
+    }
+}

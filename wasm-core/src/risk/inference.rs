@@ -3,7 +3,7 @@
 use core::fmt;
 
 use tract_onnx::prelude::{
-    tvec, DatumExt, Framework, InferenceModelExt, IntoRunnable, IntoTValue, Tensor, TypedRunnableModel,
+    tvec, DatumExt, Framework, InferenceModelExt, IntoRunnable, IntoTValue, TDim, Tensor, TypedRunnableModel,
 };
 
 use super::explain::{explain, Explanation};
@@ -15,7 +15,8 @@ use crate::hash::sha256;
 /// The largest model file [`RiskModel::load`] hashes; the pinned one is 533 bytes.
 pub const MAX_MODEL_BYTES: usize = 1024 * 1024;
 
-/// The pinned model, loaded and ready to run.
+/// The pinned model, loaded and ready to run on any number of rows: one plan, its batch
+/// dimension symbolic (the model's input is `[N, 5]`).
 pub struct RiskModel {
     plan: std::sync::Arc<TypedRunnableModel>,
 }
@@ -61,7 +62,11 @@ impl RiskModel {
         }
         let plan = tract_onnx::onnx()
             .model_for_read(&mut &model_bytes[..])
-            .and_then(|model| model.with_input_fact(0, f32::fact([1, FEATURE_COUNT]).into()))
+            .and_then(|model| {
+                // One plan for one row and for a batch: the model's batch dimension stays `N`.
+                let rows = TDim::from(model.symbols.sym("N"));
+                model.with_input_fact(0, f32::fact([rows, TDim::from(FEATURE_COUNT)]).into())
+            })
             .and_then(|model| model.into_optimized())
             .and_then(|model| model.into_runnable())
             .map_err(|error| RiskError::Model(format!("{error:#}")))?;
@@ -72,25 +77,53 @@ impl RiskModel {
     /// takes them.
     pub fn run(&self, values: &[f64; FEATURE_COUNT]) -> Result<f64, RiskError> {
         #[allow(clippy::cast_possible_truncation)] // The model's input is float32 by design.
-        let input: Vec<f32> = values.iter().map(|&value| value as f32).collect();
-        let tensor = Tensor::from_shape(&[1, FEATURE_COUNT], &input)
+        let input = values.map(|value| value as f32);
+        let probabilities = self.run_batch(&input)?;
+        probabilities
+            .first()
+            .copied()
+            .map(f64::from)
+            .ok_or_else(|| RiskError::Inference("no probability for the row".to_string()))
+    }
+
+    /// P(diabetes) for each of N rows in one run of the model: `rows` holds N × [`FEATURE_COUNT`]
+    /// float32 values, row after row, each row in input order and raw units (as [`Self::run`]
+    /// takes them after its cast). Returns N probabilities, in row order; no rows give none.
+    /// A length that is not a multiple of [`FEATURE_COUNT`], or an output that is not N
+    /// probabilities, is [`RiskError::Inference`].
+    pub fn run_batch(&self, rows: &[f32]) -> Result<Vec<f32>, RiskError> {
+        if !rows.len().is_multiple_of(FEATURE_COUNT) {
+            return Err(RiskError::Inference(format!(
+                "{} input values are not whole rows of {FEATURE_COUNT}; pass N × {FEATURE_COUNT} values",
+                rows.len()
+            )));
+        }
+        let count = rows.len() / FEATURE_COUNT;
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let tensor = Tensor::from_shape(&[count, FEATURE_COUNT], rows)
             .map_err(|error| RiskError::Inference(format!("{error:#}")))?;
         let outputs = self
             .plan
             .run(tvec!(tensor.into_tvalue()))
             .map_err(|error| RiskError::Inference(format!("{error:#}")))?;
         let output = outputs.first().ok_or_else(|| RiskError::Inference("no output".to_string()))?;
-        if output.shape() != [1, 2] {
-            return Err(RiskError::Inference(format!("output shape {:?}, expected [1, 2]", output.shape())));
+        if output.shape() != [count, 2] {
+            return Err(RiskError::Inference(format!(
+                "output shape {:?}, expected [{count}, 2]",
+                output.shape()
+            )));
         }
         let view = output
             .to_plain_array_view::<f32>()
             .map_err(|error| RiskError::Inference(format!("{error:#}")))?;
-        let probability = view.iter().nth(1).copied().map(f64::from).unwrap_or(f64::NAN);
-        if !(0.0..=1.0).contains(&probability) {
-            return Err(RiskError::Inference(format!("P(diabetes) = {probability} is not a probability")));
+        // Row-major [N, 2]: column 1 is P(diabetes), column 0 its complement.
+        let probabilities: Vec<f32> = view.iter().skip(1).step_by(2).copied().collect();
+        if let Some(bad) = probabilities.iter().find(|p| !(0.0..=1.0).contains(*p)) {
+            return Err(RiskError::Inference(format!("P(diabetes) = {bad} is not a probability")));
         }
-        Ok(probability)
+        Ok(probabilities)
     }
 
     /// The hint for a patient: refuses, with every reason, when a feature is missing or the
