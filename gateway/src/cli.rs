@@ -202,9 +202,9 @@ pub enum GrantCommand {
     Decode(GrantDecodeArgs),
 }
 
-/// Arguments of `assent grant verify`.
+/// The grant to check and how: shared by `assent grant verify` and `assent grant status`.
 #[derive(Debug, clap::Args)]
-pub struct GrantVerifyArgs {
+pub struct GrantCheckArgs {
     /// The QR payload (`AS1:…`).
     #[arg(long, value_name = "STR")]
     pub payload: String,
@@ -214,6 +214,17 @@ pub struct GrantVerifyArgs {
     /// The provider's public key (64 hex digits); without it the audience is not checked.
     #[arg(long, value_name = "ID", value_parser = grant_cli::parse_provider_key)]
     pub audience: Option<[u8; 32]>,
+    /// How old (minutes) a checkpoint may be for "not revoked" to pass.
+    #[arg(long, value_name = "MINUTES", default_value_t = DEFAULT_FRESHNESS_MINUTES)]
+    pub freshness_minutes: u64,
+}
+
+/// Arguments of `assent grant verify`.
+#[derive(Debug, clap::Args)]
+pub struct GrantVerifyArgs {
+    /// The grant and the time to check it at.
+    #[command(flatten)]
+    pub grant: GrantCheckArgs,
     /// A gateway of the grant's log (repeat for failover); with `--vkey`, the grant's place on the
     /// ledger (from an `AS1/<index>:` code) is checked too.
     #[arg(long = "url", value_name = "URL", requires = "vkey")]
@@ -227,9 +238,6 @@ pub struct GrantVerifyArgs {
     /// A file holding the last verified checkpoint: read if present, written after the check.
     #[arg(long, value_name = "FILE", requires = "vkey")]
     pub state: Option<PathBuf>,
-    /// How old (minutes) a checkpoint may be for "not revoked" to pass.
-    #[arg(long, value_name = "MINUTES", default_value_t = DEFAULT_FRESHNESS_MINUTES)]
-    pub freshness_minutes: u64,
 }
 
 /// The default freshness window of the revocation check, in minutes.
@@ -238,37 +246,25 @@ const DEFAULT_FRESHNESS_MINUTES: u64 = wasm_core::consent::revocation_check::DEF
 /// Arguments of `assent grant status`: `grant verify` with the ledger required.
 #[derive(Debug, clap::Args)]
 pub struct GrantStatusArgs {
-    /// The QR payload (`AS1:…`).
-    #[arg(long, value_name = "STR")]
-    pub payload: String,
-    /// The time to check against, in Unix seconds.
-    #[arg(long, value_name = "UNIX")]
-    pub now: u64,
-    /// The provider's public key (64 hex digits); without it the audience is not checked.
-    #[arg(long, value_name = "ID", value_parser = grant_cli::parse_provider_key)]
-    pub audience: Option<[u8; 32]>,
+    /// The grant and the time to check it at.
+    #[command(flatten)]
+    pub grant: GrantCheckArgs,
     /// The grant's log.
     #[command(flatten)]
     pub log: LogArgs,
     /// A file holding the last verified checkpoint: read if present, written after the check.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
-    /// How old (minutes) a checkpoint may be for "not revoked" to pass.
-    #[arg(long, value_name = "MINUTES", default_value_t = DEFAULT_FRESHNESS_MINUTES)]
-    pub freshness_minutes: u64,
 }
 
 impl From<GrantStatusArgs> for GrantVerifyArgs {
     fn from(args: GrantStatusArgs) -> GrantVerifyArgs {
         GrantVerifyArgs {
-            payload: args.payload,
-            now: args.now,
-            audience: args.audience,
+            grant: args.grant,
             urls: args.log.urls,
             vkey: Some(args.log.vkey),
             policy: args.log.policy,
             state: args.state,
-            freshness_minutes: args.freshness_minutes,
         }
     }
 }
@@ -531,7 +527,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Grant(GrantCommand::Verify(args)) => {
             let ledger = grant_cli::ledger_to_check(&args)?;
             let (verdict, valid, view) =
-                grant_cli::verify(&args.payload, args.now, args.audience.as_ref(), ledger);
+                grant_cli::verify(&args.grant.payload, args.grant.now, args.grant.audience.as_ref(), ledger);
             if let (Some(view), Some(state)) = (view, &args.state) {
                 grant_cli::keep_state(state, &view)?;
             }

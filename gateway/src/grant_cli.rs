@@ -64,7 +64,7 @@ pub fn ledger_to_check(args: &GrantVerifyArgs) -> Result<Option<LedgerToCheck>, 
     Ok(Some(LedgerToCheck {
         gateways: Gateways::new(args.urls.clone(), REQUEST_TIMEOUT),
         view,
-        freshness_secs: args.freshness_minutes.saturating_mul(60),
+        freshness_secs: args.grant.freshness_minutes.saturating_mul(60),
     }))
 }
 
