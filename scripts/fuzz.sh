@@ -19,7 +19,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$REPO_ROOT"
 
-all_targets=(consent_decoders log_entry records_import revmap_proof tlog_decoders vault_record)
+all_targets=(access_trail consent_decoders log_entry records_import revmap_proof tlog_decoders vault_record)
 which="${1:-all}"
 seconds="${2:-60}"
 extra_flags=("${@:3}")
@@ -45,8 +45,9 @@ fi
 # record's checks do not depend on its length past the header, so the vault target's inputs stay
 # short (longer ones only cost SHA-256 time). It runs Argon2id on its seed (19 MiB at the floor
 # parameters, up to 256 MiB at the ceiling a valid header may ask for), so it gets more memory
-# and time per input. The largest revocation-map proof (depth 256, every sibling) is 8,275 bytes.
-max_len() { case "$1" in vault_record) echo 1024 ;; revmap_proof) echo 8448 ;; *) echo 8192 ;; esac; }
+# and time per input. The largest revocation-map proof (depth 256, every sibling) is 8,275 bytes;
+# an access trail answer holds a proof of up to 8,307 bytes and its events.
+max_len() { case "$1" in vault_record) echo 1024 ;; revmap_proof) echo 8448 ;; access_trail) echo 16384 ;; *) echo 8192 ;; esac; }
 rss_limit_mb() { case "$1" in vault_record) echo 4096 ;; *) echo 2048 ;; esac; }
 timeout_s() { case "$1" in vault_record) echo 60 ;; *) echo 10 ;; esac; }
 

@@ -1,6 +1,7 @@
 //! `assent audit`: replays a whole log from its C2SP tlog-tiles API and checks that it is what
 //! its checkpoint says. Every entry is fetched and verified, every leaf hash and hash tile is
-//! recomputed and compared with the served ones, and the root with the checkpoint's. With a
+//! recomputed and compared with the served ones, and the root with the checkpoint's; so are the
+//! revocation and access maps the checkpoint binds (`revocation-map`, `access-map`). With a
 //! state file, the last audited checkpoint is kept, so a later audit also catches a rollback
 //! (a smaller tree) or a fork (another history for the same leaves).
 
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use indicatif::{ProgressBar, ProgressStyle};
+use wasm_core::accessmap::{self, AccessMap};
 use wasm_core::consent::LogEntry;
 use wasm_core::hash::Digest256;
 use wasm_core::revmap::{root_from_checkpoint, RevocationMap};
@@ -58,6 +60,14 @@ pub enum AuditError {
     /// The revocation map root a checkpoint binds is malformed or not the log's.
     #[error("the revocation map root in the checkpoint of size {size} is wrong: {reason}")]
     MapRoot {
+        /// The checkpoint's size.
+        size: u64,
+        /// Why.
+        reason: String,
+    },
+    /// The access map root a checkpoint binds is malformed or not the log's.
+    #[error("the access map root in the checkpoint of size {size} is wrong: {reason}")]
+    AccessMapRoot {
         /// The checkpoint's size.
         size: u64,
         /// Why.
@@ -140,6 +150,9 @@ pub struct AuditSummary {
     /// Revoked grants in the recomputed revocation map, if the checkpoint binds a map root
     /// (which then matched).
     pub revoked: Option<usize>,
+    /// Grant–provider pairs with access events in the recomputed access map, if the checkpoint
+    /// binds an access map root (which then matched).
+    pub accessed: Option<usize>,
     /// The size of the checkpoint audited before, if a state file held one.
     pub previous_size: Option<u64>,
     /// How long it took.
@@ -164,6 +177,13 @@ impl std::fmt::Display for AuditSummary {
                 "revocation map: recomputed from the log's entries ({revoked} revoked), equal to the root the checkpoint signs"
             )?,
             None => writeln!(f, "revocation map: the checkpoint binds none")?,
+        }
+        match self.accessed {
+            Some(accessed) => writeln!(
+                f,
+                "access map: recomputed from the log's entries ({accessed} grant and provider pairs with access events), equal to the root the checkpoint signs"
+            )?,
+            None => writeln!(f, "access map: the checkpoint binds none")?,
         }
         if !self.signature_checked {
             writeln!(f, "warning: the checkpoint signature was NOT checked; pass --vkey to check it")?;
@@ -247,6 +267,8 @@ pub fn audit(config: &AuditConfig) -> Result<AuditSummary, AuditError> {
     let mut map = RevocationMap::new(&checkpoint.origin);
     let previous_size = previous.as_ref().map(|(size, _, _)| *size);
     let mut map_root_then = (previous_size == Some(0)).then(|| map.root());
+    let mut access_map = AccessMap::new();
+    let mut access_root_then = (previous_size == Some(0)).then(|| access_map.root());
     let mut bundle_index = 0u64;
     while (leaves.len() as u64) < checkpoint.size {
         let bundle = EntryBundleId::in_tree(bundle_index, checkpoint.size)?;
@@ -267,8 +289,12 @@ pub fn audit(config: &AuditConfig) -> Result<AuditSummary, AuditError> {
             leaves.push(leaf_hash(entry));
             map.fold_verified(index, std::slice::from_ref(&verified))
                 .map_err(|error| AuditError::Entry { index, reason: error.to_string() })?;
+            access_map
+                .fold_verified(index, std::slice::from_ref(&verified))
+                .map_err(|error| AuditError::Entry { index, reason: error.to_string() })?;
             if previous_size == Some(index + 1) {
                 map_root_then = Some(map.root());
+                access_root_then = Some(access_map.root());
             }
         }
         progress.set_position(leaves.len() as u64);
@@ -292,6 +318,7 @@ pub fn audit(config: &AuditConfig) -> Result<AuditSummary, AuditError> {
         tiles.insert(*tile, recomputed.clone())?;
     }
     let map_checked = check_map_root(&checkpoint, map.root())?;
+    let access_checked = check_access_root(&checkpoint, access_map.root())?;
     if let Some((size, root, earlier)) = &previous {
         // All leaves are here, so recompute the earlier root: stronger than a consistency proof.
         let root_then = if *size == 0 { *root } else { TiledTree::new(*size, &tiles).root()? };
@@ -300,10 +327,13 @@ pub fn audit(config: &AuditConfig) -> Result<AuditSummary, AuditError> {
         }
         // The earlier checkpoint's map root too, if it had one.
         let earlier_body = earlier.split_once("\n\n").map(|(body, _)| format!("{body}\n"));
-        if let (Some(Ok(earlier_checkpoint)), Some(map_root)) =
-            (earlier_body.as_deref().map(Checkpoint::parse), map_root_then)
-        {
-            check_map_root(&earlier_checkpoint, map_root)?;
+        if let Some(Ok(earlier_checkpoint)) = earlier_body.as_deref().map(Checkpoint::parse) {
+            if let Some(map_root) = map_root_then {
+                check_map_root(&earlier_checkpoint, map_root)?;
+            }
+            if let Some(access_root) = access_root_then {
+                check_access_root(&earlier_checkpoint, access_root)?;
+            }
         }
     }
     if let Some(path) = &config.state {
@@ -311,6 +341,7 @@ pub fn audit(config: &AuditConfig) -> Result<AuditSummary, AuditError> {
     }
     Ok(AuditSummary {
         revoked: map_checked.then(|| map.len()),
+        accessed: access_checked.then(|| access_map.len()),
         tiles: appended.tiles.len(),
         checkpoint,
         signature_checked: !config.vkeys.is_empty(),
@@ -331,6 +362,24 @@ fn check_map_root(checkpoint: &Checkpoint, computed: Digest256) -> Result<bool, 
             size: checkpoint.size,
             reason: format!(
                 "it signs {}, but the log's revocations give {}: the gateway's map is not derived from its log",
+                BASE64.encode(signed),
+                BASE64.encode(computed)
+            ),
+        }),
+    }
+}
+
+/// Compares the access map root `checkpoint` binds, if any, with `computed`: whether it had one.
+fn check_access_root(checkpoint: &Checkpoint, computed: Digest256) -> Result<bool, AuditError> {
+    let signed = accessmap::root_from_checkpoint(checkpoint)
+        .map_err(|error| AuditError::AccessMapRoot { size: checkpoint.size, reason: error.to_string() })?;
+    match signed {
+        None => Ok(false),
+        Some(signed) if signed == computed => Ok(true),
+        Some(signed) => Err(AuditError::AccessMapRoot {
+            size: checkpoint.size,
+            reason: format!(
+                "it signs {}, but the log's access events give {}: the gateway's access map is not derived from its log",
                 BASE64.encode(signed),
                 BASE64.encode(computed)
             ),

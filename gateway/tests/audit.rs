@@ -1,7 +1,8 @@
 //! `assent audit` against real `assent serve` processes over loopback: a clean log passes, a
 //! later audit checks consistency with the stored one (rollback and fork are caught), and a
 //! tampered hash tile served by a small proxy fails with a clear error, and so does a checkpoint
-//! whose revocation map root is not the map of the log's revocations.
+//! whose revocation map (or access map) root is not the map of the log's revocations (or access
+//! events).
 
 mod support;
 
@@ -204,4 +205,83 @@ fn a_revocation_map_root_not_derived_from_the_log_fails_the_audit() {
     let run = audit(root.path(), &format!("http://{proxy}"), &server.vkey, &root.path().join("s1"));
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("the gateway's map is not derived from its log"), "{}", run.stderr);
+}
+
+#[test]
+fn an_access_map_root_not_derived_from_the_log_fails_the_audit() {
+    use wasm_core::accessmap::{self, AccessMap};
+    use wasm_core::consent::{AccessEvent, GrantCommitment, GrantDraft, LogEntry, Scope};
+    use wasm_core::tlog::checkpoint::Checkpoint;
+    use wasm_core::tlog::note::NoteSigner;
+    use wasm_core::tlog::tiles::{decode_entry_bundle, EntryBundleId};
+
+    let root = tempfile::tempdir().expect("temp dir");
+    let keys = root.path().join("keys");
+    keygen(root.path(), &keys);
+    let server = start(&root.path().join("log"), &keys);
+    add_entries(&server, 7, 5);
+    // A grant to a provider, who records three accesses.
+    let patient = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let provider = ed25519_dalek::SigningKey::from_bytes(&[8; 32]);
+    let mut rng = <rand_chacha::ChaCha20Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(8);
+    let grant = GrantDraft {
+        audience: provider.verifying_key().to_bytes(),
+        scopes: vec!["patient/Condition.rs".into()],
+        purpose: "TREAT".into(),
+        not_before: support::NOW,
+        expires_at: support::NOW + 86_400,
+        log_origin: ORIGIN.into(),
+    }
+    .sign(&patient, support::NOW, &mut rng)
+    .expect("signs");
+    let mut log = vec![LogEntry::Grant(GrantCommitment::sign(&grant, &patient).expect("commitment"))];
+    let scopes = [Scope::parse("patient/Condition.rs").expect("scope")];
+    for at in 0..3 {
+        let event =
+            AccessEvent::sign(&grant, &scopes, &provider, support::NOW + at, &mut rng).expect("signs");
+        log.push(LogEntry::Access(event));
+    }
+    for entry in log {
+        let (status, body) = request(&server.addr, "POST", "/add", &entry.to_bytes());
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    }
+    let url = format!("http://{}", server.addr);
+    let run = audit(root.path(), &url, &server.vkey, &root.path().join("s0"));
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("access map: recomputed from the log's entries (1 grant and provider pairs with access events), equal to the root the checkpoint signs"),
+        "{}",
+        run.stdout
+    );
+
+    // The operator signs, with the log's own key, a checkpoint of the right tree and the right
+    // revocation map whose access map hides the last access: only recomputing the map from the
+    // entries shows it.
+    let (status, note) = request(&server.addr, "GET", "/checkpoint", b"");
+    assert_eq!(status, 200);
+    let note = String::from_utf8(note).expect("utf-8");
+    let body = note.split_once("\n\n").map(|(body, _)| format!("{body}\n")).expect("a signed note");
+    let mut checkpoint = Checkpoint::parse(&body).expect("checkpoint");
+    let bundle = EntryBundleId::in_tree(0, checkpoint.size).expect("one bundle");
+    let (status, bytes) = request(&server.addr, "GET", &format!("/{}", bundle.path()), b"");
+    assert_eq!(status, 200);
+    let entries = decode_entry_bundle(&bytes, usize::from(bundle.width())).expect("bundle");
+    let mut hiding = AccessMap::new();
+    hiding.fold_batch(0, &entries[..entries.len() - 1]).expect("in order");
+    hiding.fold(entries.len() as u64 - 1, b"\x01 not an access").expect("in order");
+    assert!(checkpoint.extensions.iter().any(|line| line.starts_with("revocation-map ")));
+    checkpoint.extensions.retain(|line| !line.starts_with("access-map "));
+    checkpoint.extensions.push(accessmap::checkpoint_extension(&hiding.root()));
+    let seed: [u8; 32] =
+        std::fs::read(keys.join("log-key.seed")).expect("seed").try_into().expect("32 bytes");
+    let signer = NoteSigner::new(ORIGIN, ed25519_dalek::SigningKey::from_bytes(&seed)).expect("signer");
+    let forged = signer.sign(&checkpoint.to_text()).expect("signs").into_bytes();
+    let proxy = tampering_proxy(server.addr.clone(), move |path, body| {
+        if path == "/checkpoint" {
+            body.clone_from(&forged);
+        }
+    });
+    let run = audit(root.path(), &format!("http://{proxy}"), &server.vkey, &root.path().join("s1"));
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("the gateway's access map is not derived from its log"), "{}", run.stderr);
 }

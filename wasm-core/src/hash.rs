@@ -36,11 +36,21 @@ pub enum Domain {
     ModelRelease,
     /// A provider's id: its public key, hashed and truncated to 16 bytes (a grant's audience).
     ProviderId,
+    /// A key in the log-backed access map: where a grant's access events by one provider sit.
+    AccessMapKey,
+    /// A leaf of the access map: a key and the access trail it holds.
+    AccessMapLeaf,
+    /// An inner node of the access map: its two children's hashes.
+    AccessMapNode,
+    /// An empty subtree of the access map.
+    AccessMapEmpty,
+    /// One link of an access trail's hash chain: the previous link, an event's log index and leaf hash.
+    AccessChain,
 }
 
 impl Domain {
     /// Every domain, for exhaustive checks.
-    pub const ALL: [Domain; 7] = [
+    pub const ALL: [Domain; 12] = [
         Domain::GrantCommitment,
         Domain::RevocationMapKey,
         Domain::RevocationMapLeaf,
@@ -48,6 +58,11 @@ impl Domain {
         Domain::RevocationMapEmpty,
         Domain::ModelRelease,
         Domain::ProviderId,
+        Domain::AccessMapKey,
+        Domain::AccessMapLeaf,
+        Domain::AccessMapNode,
+        Domain::AccessMapEmpty,
+        Domain::AccessChain,
     ];
 
     /// The label hashed in front of the data. Versioned, so a format change gets a new label.
@@ -60,6 +75,11 @@ impl Domain {
             Domain::RevocationMapEmpty => "assent/v1/revocation-map-empty",
             Domain::ModelRelease => "assent/v1/model-release",
             Domain::ProviderId => "assent/v1/provider-id",
+            Domain::AccessMapKey => "assent/v1/access-map-key",
+            Domain::AccessMapLeaf => "assent/v1/access-map-leaf",
+            Domain::AccessMapNode => "assent/v1/access-map-node",
+            Domain::AccessMapEmpty => "assent/v1/access-map-empty",
+            Domain::AccessChain => "assent/v1/access-chain",
         }
     }
 }

@@ -2,7 +2,9 @@
 //! tlog-tiles paths `GET /tile/<L>/<N>[.p/<W>]` and `GET /tile/entries/<N>[.p/<W>]`, and
 //! `GET /log-vkey` (the log's verifier key, for the app served beside it), and
 //! `GET /revocation/<size>/<key hex>`: the revocation map proof for a key in the map the
-//! checkpoint of that size binds (`wasm_core::revmap`).
+//! checkpoint of that size binds (`wasm_core::revmap`), and `GET /access/<size>/<key hex>`
+//! (optionally `?after=<index>`): the access trail answer for a key in the access map that
+//! checkpoint binds (`wasm_core::accessmap`).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -11,7 +13,7 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -92,6 +94,7 @@ pub fn witnessed_routes(ledger: Ledger, limiter: Option<RateLimiter>, cosigned: 
         .route("/log-vkey", get(verifier_key))
         .route("/tile/{*path}", get(tile))
         .route("/revocation/{size}/{key}", get(revocation_proof))
+        .route("/access/{size}/{key}", get(access_trail))
         // Not tiles, but under the log's prefix: answer as the API does, not with the app.
         .route("/tile", get(no_tile))
         .route("/tile/", get(no_tile))
@@ -221,6 +224,46 @@ async fn revocation_proof(State(api): State<Api>, Path((size, key)): Path<(Strin
         ),
         Err(failure) => with_read_headers(ledger_error(&failure), NO_CACHE),
     }
+}
+
+/// The page of events after `?after=<index>`, if asked: `Some(None)` for no query, `None` for
+/// any other query.
+fn after_query(query: Option<&str>) -> Option<Option<u64>> {
+    let Some(query) = query else { return Some(None) };
+    let digits = query.strip_prefix("after=")?;
+    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().map(Some)
+}
+
+async fn access_trail(
+    State(api): State<Api>,
+    Path((size, key)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let key: Option<[u8; 32]> = hex::decode(&key).ok().and_then(|bytes| bytes.try_into().ok());
+    let (Some(key), Ok(size), Some(after)) = (key, size.parse::<u64>(), after_query(query.as_deref())) else {
+        return with_read_headers(
+            error(
+                StatusCode::BAD_REQUEST,
+                "an access trail path is /access/<checkpoint size>/<access key, 64 hex digits>, optionally with ?after=<log index>",
+            ),
+            NO_CACHE,
+        );
+    };
+    let ledger = api.ledger.clone();
+    let key = wasm_core::accessmap::AccessKey::from_bytes(key);
+    let response = match tokio::task::spawn_blocking(move || ledger.access_trail(size, &key, after)).await {
+        // The map bound to a checkpoint never changes, nor do the entries: neither does the answer.
+        Ok(Ok(answer)) => {
+            let response = ([(header::CONTENT_TYPE, "application/octet-stream")], answer).into_response();
+            return with_read_headers(response, IMMUTABLE);
+        }
+        Ok(Err(failure)) => ledger_error(&failure),
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "reading the access trail failed; try again"),
+    };
+    with_read_headers(response, NO_CACHE)
 }
 
 async fn no_tile() -> Response {

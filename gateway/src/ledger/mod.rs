@@ -3,6 +3,7 @@
 //! [`Ledger`] checks submitted entries, hands them to the [`sequencer`] thread, and reads
 //! checkpoints, hash tiles and entry bundles from a [`storage::LogStorage`].
 
+pub mod accesses;
 pub mod cache;
 pub mod http;
 pub mod memory;
@@ -16,6 +17,7 @@ use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::{Arc, RwLock};
 
 use tokio::sync::oneshot;
+use wasm_core::accessmap::{self, AccessKey, AccessMap};
 use wasm_core::consent::{ConsentError, LogEntry};
 use wasm_core::hash::Digest256;
 use wasm_core::revmap::{root_from_checkpoint, MapKey, RevocationMap};
@@ -24,6 +26,7 @@ use wasm_core::tlog::merkle::leaf_hash;
 use wasm_core::tlog::note::{NoteError, NoteSigner};
 use wasm_core::tlog::tiles::{encode_entry_bundle, EntryBundleId, TileError, TilePath, TiledTree};
 
+use accesses::{Accesses, AccessesError};
 use revocations::{MapVersions, RevocationsError};
 use sequencer::{sign_head, Added, Request, Sequencer, SequencerConfig, SequencerError};
 use storage::{Batch, LogStorage, StorageError, StoredHead, StoredTiles};
@@ -80,6 +83,12 @@ pub enum LedgerError {
     /// The revocation map could not be rebuilt from the stored entries.
     #[error(transparent)]
     Revocations(#[from] RevocationsError),
+    /// The access map could not be rebuilt, or a trail read, from the stored entries.
+    #[error(transparent)]
+    Accesses(#[from] AccessesError),
+    /// The stored checkpoint's access map root is not the map of the stored entries.
+    #[error("the stored checkpoint's access map root does not match the stored access events: the data directory is damaged; restore it from a backup")]
+    AccessMapMismatch,
     /// The stored checkpoint's revocation map root is not the map of the stored entries.
     #[error("the stored checkpoint's revocation map root does not match the stored revocations: the data directory is damaged; restore it from a backup")]
     MapMismatch,
@@ -99,6 +108,7 @@ pub struct Ledger {
     requests: SyncSender<Request>,
     immutable: Arc<cache::ImmutableCache>,
     map_versions: MapVersions,
+    accesses: Accesses,
 }
 
 /// Memory kept for recently served full tiles and entry bundles.
@@ -113,7 +123,7 @@ impl Ledger {
         signer: NoteSigner,
         config: SequencerConfig,
     ) -> Result<Ledger, LedgerError> {
-        let (head, map) = match storage.head()? {
+        let (head, map, (access_map, events)) = match storage.head()? {
             Some(head) => {
                 let (checkpoint, _) =
                     open_checkpoint(head.note.as_bytes(), signer.name(), &[signer.verifier()])
@@ -125,25 +135,32 @@ impl Ledger {
                 {
                     return Err(LedgerError::RootMismatch);
                 }
-                let map = revocations::rebuild(&*storage, signer.name(), head.size)?;
+                let (map, access_map, events) = accesses::rebuild_both(&*storage, signer.name(), head.size)?;
                 // A checkpoint signed before the map existed has no root to compare.
                 match root_from_checkpoint(&checkpoint) {
                     Ok(None) => {}
                     Ok(Some(root)) if root == map.root() => {}
                     _ => return Err(LedgerError::MapMismatch),
                 }
-                (head, map)
+                match accessmap::root_from_checkpoint(&checkpoint) {
+                    Ok(None) => {}
+                    Ok(Some(root)) if root == access_map.root() => {}
+                    _ => return Err(LedgerError::AccessMapMismatch),
+                }
+                (head, map, (access_map, events))
             }
             None => {
                 let empty = wasm_core::tlog::merkle::empty_root();
                 let map = RevocationMap::new(signer.name());
-                let head = sign_head(&signer, 0, empty, &map)
+                let access_map = AccessMap::new();
+                let head = sign_head(&signer, 0, empty, &map, &access_map)
                     .map_err(|source| LedgerError::Signer { origin: signer.name().to_owned(), source })?;
                 storage.commit(&Batch { entries: Vec::new(), tiles: Vec::new(), head: head.clone() })?;
-                (head, map)
+                (head, map, (access_map, Vec::new()))
             }
         };
         let map_versions = MapVersions::new(map.clone());
+        let accesses = Accesses::new(access_map.clone(), events);
         let head = Arc::new(RwLock::new(Arc::new(head)));
         // Bounded: a flood of requests is refused with "busy" instead of filling memory.
         let (requests, queue) = std::sync::mpsc::sync_channel(config.max_batch.saturating_mul(4).max(1));
@@ -156,13 +173,15 @@ impl Ledger {
             config,
             map,
             map_versions: map_versions.clone(),
+            access_map,
+            accesses: accesses.clone(),
         };
         std::thread::Builder::new()
             .name("ledger-sequencer".into())
             .spawn(move || sequencer.run(queue))
             .map_err(LedgerError::Thread)?;
         let immutable = Arc::new(cache::ImmutableCache::new(IMMUTABLE_CACHE_BYTES));
-        Ok(Ledger { origin, verifier_key, storage, head, requests, immutable, map_versions })
+        Ok(Ledger { origin, verifier_key, storage, head, requests, immutable, map_versions, accesses })
     }
 
     /// Checks `entry` and adds it (or finds it, if already there); returns once it is durably
@@ -199,6 +218,26 @@ impl Ledger {
         self.map_versions.prove(size, key).ok_or_else(|| {
             LedgerError::NotFound(format!(
                 "the revocation map of size {size} (no longer kept; the log is at {current})"
+            ))
+        })
+    }
+
+    /// The trail answer (encoded, `wasm_core::accessmap`) for `key` in the access map bound to
+    /// the checkpoint of `size`, with the events after `after`, if that checkpoint is current or
+    /// recent enough to be kept. Blocks on storage: call from a blocking context.
+    pub fn access_trail(
+        &self,
+        size: u64,
+        key: &AccessKey,
+        after: Option<u64>,
+    ) -> Result<Vec<u8>, LedgerError> {
+        let current = self.head().size;
+        if size > current {
+            return Err(LedgerError::NotFound(format!("the checkpoint of size {size}")));
+        }
+        self.accesses.trail(&*self.storage, size, key, after)?.ok_or_else(|| {
+            LedgerError::NotFound(format!(
+                "the access map of size {size} (no longer kept; the log is at {current})"
             ))
         })
     }

@@ -10,6 +10,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
+use wasm_core::accessmap::{self, AccessMap, AccessMapError};
 use wasm_core::consent::LogEntry;
 use wasm_core::hash::Digest256;
 use wasm_core::revmap::{checkpoint_extension, Folded, RevMapError, RevocationMap};
@@ -18,7 +19,8 @@ use wasm_core::tlog::note::{NoteError, NoteSigner};
 use wasm_core::tlog::proof::{inclusion_proof, Memoized};
 use wasm_core::tlog::tiles::{append_leaves, TileError, TileId, TileReader, TiledTree};
 
-use super::revocations::{self, MapVersions};
+use super::accesses::{self, Accesses};
+use super::revocations::MapVersions;
 use super::storage::{Batch, LogStorage, StorageError, StoredHead, StoredTiles};
 
 /// Why a batch could not be integrated.
@@ -36,6 +38,9 @@ pub enum SequencerError {
     /// The batch's revocations could not be folded into the revocation map.
     #[error("cannot update the revocation map: {0}")]
     Map(#[from] RevMapError),
+    /// The batch's access events could not be folded into the access map.
+    #[error("cannot update the access map: {0}")]
+    AccessMap(#[from] AccessMapError),
 }
 
 /// How batches are formed.
@@ -71,7 +76,7 @@ pub struct Added {
 /// One queued entry, already verified, and where to send the answer.
 pub(crate) struct Request {
     pub(crate) entry: Vec<u8>,
-    /// The entry as verified on arrival, for the revocation map.
+    /// The entry as verified on arrival, for the revocation and access maps.
     pub(crate) verified: LogEntry,
     pub(crate) leaf_hash: Digest256,
     pub(crate) reply: oneshot::Sender<Result<Added, Arc<SequencerError>>>,
@@ -87,6 +92,10 @@ pub(crate) struct Sequencer {
     pub(crate) map: RevocationMap,
     /// Where the map's versions are published for proofs.
     pub(crate) map_versions: MapVersions,
+    /// The access map of the log as of `head`.
+    pub(crate) access_map: AccessMap,
+    /// Where the access map's versions and event indices are published for trail answers.
+    pub(crate) accesses: Accesses,
 }
 
 impl Sequencer {
@@ -109,9 +118,12 @@ impl Sequencer {
                     }
                 }
                 Err(error) => {
-                    // The map may hold the failed batch: rebuild it from what storage holds.
-                    match revocations::rebuild(&*self.storage, self.signer.name(), current.size) {
-                        Ok(map) => self.map = map,
+                    // The maps may hold the failed batch: rebuild them from what storage holds.
+                    match accesses::rebuild_both(&*self.storage, self.signer.name(), current.size) {
+                        Ok((map, access_map, _)) => {
+                            self.map = map;
+                            self.access_map = access_map;
+                        }
                         Err(_) => return,
                     }
                     let error = Arc::new(error);
@@ -180,11 +192,16 @@ impl Sequencer {
             let hashes: Vec<Digest256> = entries.iter().map(|(hash, _)| *hash).collect();
             let appended = append_leaves(current.size, &hashes, &StoredTiles(storage))?;
             let folded = self.map.fold_verified(current.size, &verified)?;
-            let head = sign_head(&self.signer, appended.size, appended.root, &self.map)?;
+            let accessed =
+                accesses::accessed(current.size, &self.access_map.fold_verified(current.size, &verified)?);
+            let head = sign_head(&self.signer, appended.size, appended.root, &self.map, &self.access_map)?;
             let batch = Batch { entries, tiles: appended.tiles, head };
             storage.commit(&batch)?;
             if folded.iter().any(|outcome| matches!(outcome, Folded::Revoked(_))) {
                 self.map_versions.publish(self.map.clone());
+            }
+            if !accessed.is_empty() {
+                self.accesses.publish(self.access_map.clone(), accessed);
             }
             batch.head
         };
@@ -210,15 +227,17 @@ impl Sequencer {
     }
 }
 
-/// Signs the checkpoint of a tree of `size` with `root`, binding the revocation map of the same
-/// entries (`revocation-map` extension line).
+/// Signs the checkpoint of a tree of `size` with `root`, binding the revocation and access maps
+/// of the same entries (`revocation-map` and `access-map` extension lines).
 pub(crate) fn sign_head(
     signer: &NoteSigner,
     size: u64,
     root: Digest256,
     map: &RevocationMap,
+    access_map: &AccessMap,
 ) -> Result<StoredHead, NoteError> {
-    let extensions = vec![checkpoint_extension(&map.root())];
+    let extensions =
+        vec![checkpoint_extension(&map.root()), accessmap::checkpoint_extension(&access_map.root())];
     let text = Checkpoint { origin: signer.name().to_owned(), size, root, extensions }.to_text();
     Ok(StoredHead { size, root, note: signer.sign(&text)? })
 }

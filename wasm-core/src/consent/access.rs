@@ -82,6 +82,21 @@ impl AccessEvent {
         })
     }
 
+    /// Signs an event naming any commitment, without checking that `provider` is the grant's
+    /// audience: what a stranger can put on the log (tests of the access map).
+    #[cfg(test)]
+    pub(crate) fn sign_for_commitment(
+        commitment: &Digest256,
+        scopes_used: &[Scope],
+        provider: &SigningKey,
+        now: u64,
+        id: [u8; 16],
+    ) -> Result<AccessEvent, ConsentError> {
+        let provider_key = provider.verifying_key().to_bytes();
+        let payload = encode(commitment, &provider_key, scopes_used, now, &id)?;
+        AccessEvent::verify(&signed::sign(ObjectKind::AccessEvent, payload, provider)?)
+    }
+
     /// Reads an access event strictly and checks its signature by the provider key it names.
     pub fn verify(bytes: &[u8]) -> Result<AccessEvent, ConsentError> {
         let payload = signed::read(bytes, MAX_ACCESS_EVENT_BYTES)?;

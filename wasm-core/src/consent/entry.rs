@@ -28,7 +28,8 @@ pub const MAX_GRANT_COMMITMENT_BYTES: usize = 512;
 const KIND_GRANT_COMMITMENT: u8 = 1;
 /// The kind byte of a revocation entry.
 pub(crate) const KIND_REVOCATION: u8 = 2;
-const KIND_ACCESS_EVENT: u8 = 3;
+/// The kind byte of an access event entry.
+pub(crate) const KIND_ACCESS_EVENT: u8 = 3;
 const KIND_MODEL_RELEASE: u8 = 4;
 
 /// A patient's statement that a grant with this commitment exists: what the log holds for a

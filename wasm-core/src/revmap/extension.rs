@@ -1,10 +1,9 @@
 //! The checkpoint extension line `revocation-map <root>` that binds a map root to a signed tree
 //! head (module docs: why an extension line).
 
-use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
-
 use super::{MapKey, MapProof, MapStatus, RevMapError};
 use crate::hash::Digest256;
+use crate::smt::{extension_line, root_from_extension};
 use crate::tlog::checkpoint::Checkpoint;
 
 /// The first word of the extension line.
@@ -13,28 +12,14 @@ pub const EXTENSION_KEYWORD: &str = "revocation-map";
 /// The extension line for a map root, without its newline: `revocation-map <base64 root>`. The
 /// sequencer adds it to [`Checkpoint::extensions`] for the map of exactly the checkpoint's entries.
 pub fn checkpoint_extension(root: &Digest256) -> String {
-    format!("{EXTENSION_KEYWORD} {}", BASE64.encode(root))
+    extension_line(EXTENSION_KEYWORD, root)
 }
 
 /// The map root a checkpoint binds: `None` if it has no `revocation-map` line. A line whose first
 /// word is `revocation-map` must be exactly the keyword, one space and a 32-byte root in
 /// canonical standard base64, and may appear once; other extension lines are ignored.
 pub fn root_from_checkpoint(checkpoint: &Checkpoint) -> Result<Option<Digest256>, RevMapError> {
-    let mut found = None;
-    for line in &checkpoint.extensions {
-        let (word, rest) = line.split_once(' ').unwrap_or((line.as_str(), ""));
-        if word != EXTENSION_KEYWORD {
-            continue;
-        }
-        if found.is_some() {
-            return Err(RevMapError::ExtensionRepeated);
-        }
-        // The STANDARD engine refuses missing padding and non-zero trailing bits, and a space
-        // is not base64: one text per root.
-        let bytes = BASE64.decode(rest).map_err(|_| RevMapError::ExtensionMalformed)?;
-        found = Some(Digest256::try_from(bytes).map_err(|_| RevMapError::ExtensionMalformed)?);
-    }
-    Ok(found)
+    Ok(root_from_extension(checkpoint, EXTENSION_KEYWORD)?)
 }
 
 /// Checks a map proof for `key` against the root a verified checkpoint binds. The caller has

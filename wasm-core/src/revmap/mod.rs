@@ -5,6 +5,9 @@
 //!
 //! # Format (version 1)
 //!
+//! The tree, its proofs and the extension line are the sparse Merkle tree both log-backed maps
+//! share ([`crate::smt`]), under [`RevocationSpec`]; this section is the complete format.
+//!
 //! All hashes are [`tagged_hash`] (SHA-256 of `u8(len(label)) ‖ label ‖` each part as
 //! `u64be(len) ‖ bytes`). Their first byte is a label length (28 to 30 here), never RFC 6962's
 //! `0x00`/`0x01` prefixes, and every label is distinct ([`Domain`]), so no map hash equals an
@@ -99,12 +102,12 @@ pub use tree::{Folded, Leaves, RevocationMap};
 
 use crate::consent::{Revocation, SignedGrant};
 use crate::hash::{tagged_hash, Digest256, Domain, DIGEST_LEN};
+use crate::smt::{u64_be, MapSpec, SmtError};
 
 #[cfg(doc)]
 use crate::consent::LogEntry;
 
-/// The deepest a leaf or terminal can sit: two distinct 256-bit keys part by bit 255 at the latest.
-pub const MAX_DEPTH: usize = 256;
+pub use crate::smt::MAX_DEPTH;
 
 /// Where a grant's revocation is filed in the map: `tagged_hash(RevocationMapKey, [commitment, issuer])`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -134,20 +137,6 @@ impl MapKey {
     /// The key's 32 bytes.
     pub const fn as_bytes(&self) -> &[u8; DIGEST_LEN] {
         &self.0
-    }
-
-    /// Bit `index` of the key, most significant first: 0 or 1. Callers ask only below 256 (the
-    /// depth of an inner node); past that it reads 0 rather than panic.
-    pub(crate) fn bit(&self, index: usize) -> usize {
-        self.0.get(index / 8).map_or(0, |byte| usize::from((byte >> (7 - index % 8)) & 1))
-    }
-
-    /// The first bit where two keys differ, or `None` if they are equal.
-    pub(crate) fn first_difference(&self, other: &MapKey) -> Option<usize> {
-        self.0.iter().zip(other.0.iter()).enumerate().find_map(|(byte, (a, b))| {
-            let diff = a ^ b;
-            (diff != 0).then(|| byte * 8 + diff.leading_zeros() as usize)
-        })
     }
 }
 
@@ -179,9 +168,34 @@ impl Revoked {
     }
 }
 
-/// A big-endian u64 from 8 bytes; callers pass exactly 8.
-fn u64_be(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0u64, |value, byte| (value << 8) | u64::from(*byte))
+/// The revocation map's format (version 1) as a [`MapSpec`] of the shared sparse Merkle tree
+/// ([`crate::smt`]): [`MapKey`] keys, [`Revoked`] values, the `RevocationMap*` domains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RevocationSpec;
+
+impl MapSpec for RevocationSpec {
+    type Key = MapKey;
+    type Value = Revoked;
+    const VALUE_LEN: usize = Revoked::ENCODED_LEN;
+    const EMPTY: Domain = Domain::RevocationMapEmpty;
+    const LEAF: Domain = Domain::RevocationMapLeaf;
+    const NODE: Domain = Domain::RevocationMapNode;
+
+    fn key_bytes(key: &MapKey) -> &[u8; DIGEST_LEN] {
+        key.as_bytes()
+    }
+
+    fn key_from_bytes(bytes: [u8; DIGEST_LEN]) -> MapKey {
+        MapKey::from_bytes(bytes)
+    }
+
+    fn encode_value(value: &Revoked) -> Vec<u8> {
+        value.to_bytes().to_vec()
+    }
+
+    fn decode_value(bytes: &[u8]) -> Option<Revoked> {
+        Some(Revoked::from_bytes(bytes.try_into().ok()?))
+    }
 }
 
 /// Why the map could not be updated, or a proof or checkpoint line was refused. Messages say what to do.
@@ -244,6 +258,10 @@ pub enum RevMapError {
     /// The deepest sibling is empty, which no map produces.
     #[error("map proof's last sibling is empty, which no map produces: it is not in canonical form")]
     ProofLastSiblingEmpty,
+    /// The proof's value is not a revocation map value (not produced by this map's values,
+    /// every 16 bytes of which are one; kept for the shared decoder).
+    #[error("the map proof's value is not a revocation: it is not a revocation map proof")]
+    ProofValue,
     /// A not-revoked proof shows the key's own leaf.
     #[error(
         "the not-revoked proof shows the asked key's own leaf: the key is revoked, ask for its proof again"
@@ -272,4 +290,25 @@ pub enum RevMapError {
         /// The checkpoint's size.
         size: u64,
     },
+}
+
+impl From<SmtError> for RevMapError {
+    fn from(error: SmtError) -> RevMapError {
+        match error {
+            SmtError::MapFull => RevMapError::MapFull,
+            SmtError::ProofTooLarge { len, max } => RevMapError::ProofTooLarge { len, max },
+            SmtError::ProofTruncated => RevMapError::ProofTruncated,
+            SmtError::ProofTrailingBytes { extra } => RevMapError::ProofTrailingBytes { extra },
+            SmtError::ProofKind(kind) => RevMapError::ProofKind(kind),
+            SmtError::ProofDepth(depth) => RevMapError::ProofDepth(depth),
+            SmtError::ProofPadding => RevMapError::ProofPadding,
+            SmtError::ProofLastSiblingEmpty => RevMapError::ProofLastSiblingEmpty,
+            SmtError::ProofValue => RevMapError::ProofValue,
+            SmtError::OtherLeafIsKey => RevMapError::OtherLeafIsKey,
+            SmtError::OtherLeafOffPath => RevMapError::OtherLeafOffPath,
+            SmtError::RootMismatch => RevMapError::RootMismatch,
+            SmtError::ExtensionMalformed { .. } => RevMapError::ExtensionMalformed,
+            SmtError::ExtensionRepeated { .. } => RevMapError::ExtensionRepeated,
+        }
+    }
 }

@@ -1,25 +1,13 @@
-//! [`RevocationMap`]: the map in memory, folded from log entries in index order.
-//!
-//! Nodes live in one arena. An inner node at depth `d` splits on key bit `d`; where two keys
-//! share bits past the current depth, a chain of inner nodes with one child each leads to the
-//! node that splits them, exactly as `H` in the module docs recurses. Folding marks the inner
-//! nodes on each new leaf's path stale and rehashes only those, once per batch.
+//! [`RevocationMap`]: the map in memory, folded from log entries in index order, over the shared
+//! sparse Merkle tree ([`crate::smt`]). Folding adds each new revocation's leaf and rehashes the
+//! changed paths once per call.
 
-use super::hashing::{empty_root, leaf_hash, node_hash};
-use super::proof::{MapProof, Terminal};
-use super::{MapKey, RevMapError, Revoked, MAX_DEPTH};
+use super::proof::MapProof;
+use super::{MapKey, RevMapError, RevocationSpec, Revoked};
 use crate::consent::entry::KIND_REVOCATION;
 use crate::consent::{ConsentError, LogEntry};
 use crate::hash::Digest256;
-
-type NodeId = u32;
-
-#[derive(Clone, Debug)]
-enum Node {
-    Leaf { key: MapKey, value: Revoked, hash: Digest256 },
-    // `stale`: a leaf was added below since `hash` was computed.
-    Inner { children: [Option<NodeId>; 2], hash: Digest256, stale: bool },
-}
+use crate::smt::{self, Tree};
 
 /// What folding one log entry did to the map.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,6 +25,9 @@ pub enum Folded {
     Unreadable(ConsentError),
 }
 
+/// The map's leaves in key order ([`RevocationMap::leaves`]).
+pub type Leaves<'a> = smt::Leaves<'a, RevocationSpec>;
+
 /// The revocation map of one log, as of the first [`size`](RevocationMap::size) entries.
 ///
 /// Every public method leaves the node hashes current, so [`root`](RevocationMap::root) and
@@ -45,23 +36,13 @@ pub enum Folded {
 pub struct RevocationMap {
     origin: String,
     size: u64,
-    nodes: Vec<Node>,
-    root: Option<NodeId>,
-    leaf_count: usize,
-    empty: Digest256,
+    tree: Tree<RevocationSpec>,
 }
 
 impl RevocationMap {
     /// The empty map of the log named `origin`, before its first entry.
     pub fn new(origin: &str) -> RevocationMap {
-        RevocationMap {
-            origin: origin.to_owned(),
-            size: 0,
-            nodes: Vec::new(),
-            root: None,
-            leaf_count: 0,
-            empty: empty_root(),
-        }
+        RevocationMap { origin: origin.to_owned(), size: 0, tree: Tree::new() }
     }
 
     /// Rebuilds a map from leaves kept by its owner (see [`leaves`](RevocationMap::leaves)), as of
@@ -78,11 +59,11 @@ impl RevocationMap {
             if value.log_index >= size {
                 return Err(RevMapError::LeafBeyondSize { log_index: value.log_index, size });
             }
-            if !map.insert(key, value)? {
+            if !map.tree.insert(key, value)? {
                 return Err(RevMapError::DuplicateLeaf { key: hex::encode(key.as_bytes()) });
             }
         }
-        map.refresh_root();
+        map.tree.rehash();
         Ok(map)
     }
 
@@ -98,25 +79,22 @@ impl RevocationMap {
 
     /// The number of revoked keys.
     pub fn len(&self) -> usize {
-        self.leaf_count
+        self.tree.len()
     }
 
     /// Whether no key is revoked.
     pub fn is_empty(&self) -> bool {
-        self.leaf_count == 0
+        self.tree.len() == 0
     }
 
     /// The map's root hash.
     pub fn root(&self) -> Digest256 {
-        self.root.map_or(self.empty, |id| self.hash_of(id))
+        self.tree.root()
     }
 
     /// What the map holds for `key`, if it is revoked.
     pub fn get(&self, key: &MapKey) -> Option<Revoked> {
-        match self.prove(key).terminal() {
-            Terminal::Revoked(value) => Some(*value),
-            Terminal::Empty | Terminal::OtherLeaf { .. } => None,
-        }
+        self.tree.get(key)
     }
 
     /// Folds log entry `index` (its bytes as the log stores them), which must be the next one:
@@ -124,7 +102,7 @@ impl RevocationMap {
     pub fn fold(&mut self, index: u64, entry: &[u8]) -> Result<Folded, RevMapError> {
         self.check_next(index, 1)?;
         let outcome = self.fold_bytes(entry);
-        self.refresh_root();
+        self.tree.rehash();
         outcome
     }
 
@@ -139,7 +117,7 @@ impl RevocationMap {
         self.check_next(first_index, entries.len())?;
         let outcomes: Result<Vec<_>, _> =
             entries.iter().map(|entry| self.fold_bytes(entry.as_ref())).collect();
-        self.refresh_root();
+        self.tree.rehash();
         outcomes
     }
 
@@ -153,41 +131,18 @@ impl RevocationMap {
     ) -> Result<Vec<Folded>, RevMapError> {
         self.check_next(first_index, entries.len())?;
         let outcomes: Result<Vec<_>, _> = entries.iter().map(|entry| self.fold_entry(entry)).collect();
-        self.refresh_root();
+        self.tree.rehash();
         outcomes
     }
 
     /// The proof of what the map holds for `key`: its revocation, or that it has none.
     pub fn prove(&self, key: &MapKey) -> MapProof {
-        let mut siblings = Vec::new();
-        let mut current = self.root;
-        let mut depth = 0;
-        loop {
-            let Some(id) = current else {
-                return MapProof::from_parts(siblings, Terminal::Empty);
-            };
-            match self.node(id) {
-                Node::Leaf { key: found, value, .. } => {
-                    let terminal = if found == key {
-                        Terminal::Revoked(*value)
-                    } else {
-                        Terminal::OtherLeaf { key: *found, value: *value }
-                    };
-                    return MapProof::from_parts(siblings, terminal);
-                }
-                Node::Inner { children, .. } => {
-                    let bit = key.bit(depth);
-                    siblings.push(children[1 - bit].map(|sibling| self.hash_of(sibling)));
-                    current = children[bit];
-                    depth += 1;
-                }
-            }
-        }
+        MapProof::from(self.tree.prove(key))
     }
 
     /// Every leaf, in key order: what an owner stores to [`restore`](RevocationMap::restore) the map.
     pub fn leaves(&self) -> Leaves<'_> {
-        Leaves { map: self, stack: self.root.into_iter().collect() }
+        self.tree.leaves()
     }
 
     fn check_next(&self, first_index: u64, count: usize) -> Result<(), RevMapError> {
@@ -224,7 +179,7 @@ impl RevocationMap {
             LogEntry::Revocation(revocation) if revocation.log_origin == self.origin => {
                 let key = MapKey::of_revocation(revocation);
                 let value = Revoked { log_index: index, revoked_at: revocation.revoked_at };
-                if self.insert(key, value)? {
+                if self.tree.insert(key, value)? {
                     Folded::Revoked(key)
                 } else {
                     Folded::AlreadyRevoked(key)
@@ -235,138 +190,5 @@ impl RevocationMap {
         };
         self.size = index + 1;
         Ok(outcome)
-    }
-
-    /// Adds a leaf unless its key is present (then returns `false` and changes nothing but
-    /// marking its path stale, which rehashing turns back into the same hashes).
-    fn insert(&mut self, key: MapKey, value: Revoked) -> Result<bool, RevMapError> {
-        // The slot being looked at: the root, or child `bit` of an inner node.
-        let mut parent: Option<(NodeId, usize)> = None;
-        let mut depth = 0;
-        loop {
-            let slot = match parent {
-                None => self.root,
-                Some((id, bit)) => match self.node(id) {
-                    Node::Inner { children, .. } => children[bit],
-                    Node::Leaf { .. } => None,
-                },
-            };
-            let Some(id) = slot else {
-                let leaf = self.push(Node::Leaf { key, value, hash: leaf_hash(&key, &value) })?;
-                self.set_slot(parent, leaf);
-                self.leaf_count += 1;
-                return Ok(true);
-            };
-            match self.node_mut(id) {
-                Node::Inner { stale, .. } => {
-                    *stale = true;
-                    parent = Some((id, key.bit(depth)));
-                    depth += 1;
-                }
-                Node::Leaf { key: found, .. } => {
-                    let found = *found;
-                    // Every key below this slot shares its first `depth` bits with `key`, so
-                    // they part at `depth` or later.
-                    let Some(split) = key.first_difference(&found) else {
-                        return Ok(false);
-                    };
-                    let leaf = self.push(Node::Leaf { key, value, hash: leaf_hash(&key, &value) })?;
-                    let mut children = [None; 2];
-                    children[key.bit(split)] = Some(leaf);
-                    children[found.bit(split)] = Some(id);
-                    let mut top = self.push(Node::Inner { children, hash: self.empty, stale: true })?;
-                    for chain_depth in (depth..split).rev() {
-                        let mut children = [None; 2];
-                        children[key.bit(chain_depth)] = Some(top);
-                        top = self.push(Node::Inner { children, hash: self.empty, stale: true })?;
-                    }
-                    self.set_slot(parent, top);
-                    self.leaf_count += 1;
-                    return Ok(true);
-                }
-            }
-        }
-    }
-
-    fn push(&mut self, node: Node) -> Result<NodeId, RevMapError> {
-        let id = NodeId::try_from(self.nodes.len()).map_err(|_| RevMapError::MapFull)?;
-        self.nodes.push(node);
-        Ok(id)
-    }
-
-    fn set_slot(&mut self, parent: Option<(NodeId, usize)>, child: NodeId) {
-        match parent {
-            None => self.root = Some(child),
-            Some((id, bit)) => {
-                if let Node::Inner { children, .. } = self.node_mut(id) {
-                    children[bit] = Some(child);
-                }
-            }
-        }
-    }
-
-    fn node(&self, id: NodeId) -> &Node {
-        self.nodes.get(id as usize).expect("node ids are only made by push, into this arena")
-    }
-
-    fn node_mut(&mut self, id: NodeId) -> &mut Node {
-        self.nodes.get_mut(id as usize).expect("node ids are only made by push, into this arena")
-    }
-
-    /// The hash of a node whose hash is current (every public method leaves them current).
-    fn hash_of(&self, id: NodeId) -> Digest256 {
-        match self.node(id) {
-            Node::Leaf { hash, .. } | Node::Inner { hash, .. } => *hash,
-        }
-    }
-
-    fn refresh_root(&mut self) {
-        if let Some(root) = self.root {
-            self.refresh(root, 0);
-        }
-    }
-
-    /// Rehashes the stale inner nodes under `id`. Recursion follows one key's bits, so it is at
-    /// most [`MAX_DEPTH`] + 1 calls deep.
-    fn refresh(&mut self, id: NodeId, depth: usize) -> Digest256 {
-        let children = match self.node(id) {
-            Node::Leaf { hash, .. } | Node::Inner { hash, stale: false, .. } => return *hash,
-            Node::Inner { children, .. } => *children,
-        };
-        debug_assert!(depth < MAX_DEPTH, "inner nodes split on one of a key's 256 bits");
-        let [left, right] = children.map(|child| match child {
-            Some(child) => self.refresh(child, depth + 1),
-            None => self.empty,
-        });
-        let fresh = node_hash(&left, &right);
-        if let Node::Inner { hash, stale, .. } = self.node_mut(id) {
-            *hash = fresh;
-            *stale = false;
-        }
-        fresh
-    }
-}
-
-/// The map's leaves in key order ([`RevocationMap::leaves`]).
-#[derive(Debug)]
-pub struct Leaves<'a> {
-    map: &'a RevocationMap,
-    stack: Vec<NodeId>,
-}
-
-impl Iterator for Leaves<'_> {
-    type Item = (MapKey, Revoked);
-
-    fn next(&mut self) -> Option<(MapKey, Revoked)> {
-        while let Some(id) = self.stack.pop() {
-            match self.map.node(id) {
-                Node::Leaf { key, value, .. } => return Some((*key, *value)),
-                Node::Inner { children: [left, right], .. } => {
-                    // Right first, so the left (0) side comes out first.
-                    self.stack.extend(right.iter().chain(left.iter()));
-                }
-            }
-        }
-        None
     }
 }

@@ -3,6 +3,8 @@
 
 use ed25519_dalek::SigningKey;
 
+use crate::accessmap::{self, parse_trail_path, AccessKey, AccessMap, TrailAnswer};
+use crate::consent::LogEntry;
 use crate::hash::Digest256;
 use crate::revmap::{checkpoint_extension, MapKey, RevocationMap};
 use crate::tlog::checkpoint::Checkpoint;
@@ -28,6 +30,8 @@ pub struct TestLog {
     pub static_mirror: bool,
     /// Binds the revocation map of its entries to its checkpoints and serves map proofs.
     pub revocation_map: bool,
+    /// Binds the access map of its entries to its checkpoints and serves trail answers.
+    pub access_map: bool,
 }
 
 impl TestLog {
@@ -40,6 +44,7 @@ impl TestLog {
             entries: Vec::new(),
             static_mirror: false,
             revocation_map: false,
+            access_map: false,
         }
     }
 
@@ -66,8 +71,11 @@ impl TestLog {
 
     pub fn note(&self) -> String {
         let root = TiledTree::new(self.size, &self.tiles).root().expect("root");
-        let extensions =
+        let mut extensions =
             if self.revocation_map { vec![checkpoint_extension(&self.map().root())] } else { vec![] };
+        if self.access_map {
+            extensions.push(accessmap::checkpoint_extension(&self.access_map().root()));
+        }
         let text = Checkpoint { origin: ORIGIN.into(), size: self.size, root, extensions }.to_text();
         self.signer.sign(&text).expect("sign")
     }
@@ -77,6 +85,28 @@ impl TestLog {
         let mut map = RevocationMap::new(ORIGIN);
         map.fold_batch(0, &self.entries).expect("entries in order");
         map
+    }
+
+    /// The access map of all its entries.
+    pub fn access_map(&self) -> AccessMap {
+        let mut map = AccessMap::new();
+        map.fold_batch(0, &self.entries).expect("entries in order");
+        map
+    }
+
+    /// The trail answer for `key` at its size: the events under the key after `after`.
+    pub fn trail_answer(&self, key: &AccessKey, after: Option<u64>) -> TrailAnswer {
+        let events = self.entries.iter().enumerate().filter_map(|(index, entry)| {
+            let index = index as u64;
+            let after_ok = after.is_none_or(|after| index > after);
+            match LogEntry::verify(entry) {
+                Ok(LogEntry::Access(event)) if after_ok && AccessKey::of_event(&event) == *key => {
+                    Some((index, entry.clone()))
+                }
+                _ => None,
+            }
+        });
+        TrailAnswer::page(self.access_map().prove(key), events)
     }
 
     pub fn trust(&self) -> LogTrust {
@@ -97,6 +127,13 @@ impl TestLog {
                 return Err(not_found());
             }
             return Ok(self.map().prove(&MapKey::from_bytes(key)).to_bytes());
+        }
+        if path.starts_with(accessmap::TRAIL_PATH_PREFIX) {
+            let (size, key, after) = parse_trail_path(path).ok_or_else(not_found)?;
+            if !self.access_map || size != self.size {
+                return Err(not_found());
+            }
+            return Ok(self.trail_answer(&key, after).to_bytes());
         }
         match TilePath::parse(path) {
             Ok(TilePath::Hashes(tile)) => {

@@ -14,6 +14,11 @@ LABELS = {
     "RevocationMapKey": "assent/v1/revocation-map-key",
     "ModelRelease": "assent/v1/model-release",
     "ProviderId": "assent/v1/provider-id",
+    "AccessMapKey": "assent/v1/access-map-key",
+    "AccessMapLeaf": "assent/v1/access-map-leaf",
+    "AccessMapNode": "assent/v1/access-map-node",
+    "AccessMapEmpty": "assent/v1/access-map-empty",
+    "AccessChain": "assent/v1/access-chain",
 }
 
 CASES = [
@@ -25,6 +30,11 @@ CASES = [
     ("RevocationMapKey", ["ab", "cd"]),
     ("ModelRelease", ["ff" * 300]),
     ("ProviderId", ["11" * 32]),
+    ("AccessMapKey", ["22" * 32, "33" * 32]),
+    ("AccessMapLeaf", ["44" * 32, "00" * 7 + "01" + "00" * 7 + "05" + "55" * 32]),
+    ("AccessMapNode", ["66" * 32, "77" * 32]),
+    ("AccessMapEmpty", []),
+    ("AccessChain", ["00" * 32, "0000000000000007", "88" * 32]),
 ]
 
 
