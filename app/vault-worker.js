@@ -25,6 +25,7 @@ const operations = {
   records: vault.records,
   riskHint,
   modelOnLedger: vault.model_on_ledger,
+  recordAccess: vault.record_access,
 };
 
 // The risk model's module (tract, ~1.9 MB gzip) and the model: fetched the first time a hint

@@ -1,15 +1,29 @@
-//! The shell: navigation and the router. Each page lives in its own file under `pages/`.
+//! The shell: navigation and the page for the current path. Each page lives in its own file under
+//! `pages/`.
+//!
+//! Routing is a path signal, not a router crate: six fixed paths need no matching, and
+//! `leptos_router` cost 44 KB gzip of the first load (BENCHMARKS.md). Same-origin links anywhere (the
+//! navigation, links in pages, HTML the worker renders) change the page in place; a reload would
+//! lock the wallet.
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
 
+use crate::browser;
 use crate::pages::{
     ledger::Ledger, not_found::NotFound, provider::Provider, records::Records, share::Share, wallet::Wallet,
 };
 use crate::wallet::Wallet as WalletSession;
 
-/// The whole app: header with navigation, and the routed page.
+/// The pages in the navigation: path and name.
+const PAGES: [(&str, &str); 5] = [
+    ("/", "Wallet"),
+    ("/records", "Records"),
+    ("/share", "Share"),
+    ("/ledger", "Ledger"),
+    ("/provider", "Provider"),
+];
+
+/// The whole app: header with navigation, and the page for the current path.
 #[component]
 pub fn App() -> impl IntoView {
     let wallet = WalletSession::new();
@@ -19,30 +33,38 @@ pub fn App() -> impl IntoView {
     let _ = window_event_listener(leptos::ev::keydown, move |_| wallet.touch());
     let _ = window_event_listener(leptos::ev::pointerdown, move |_| wallet.touch());
     let _ = set_interval_with_handle(move || wallet.lock_if_idle(), std::time::Duration::from_secs(10));
+
+    let path = RwSignal::new(browser::path());
+    let _ = window_event_listener(leptos::ev::click, move |event| {
+        if let Some(to) = browser::in_app_link(&event) {
+            event.prevent_default();
+            browser::push_path(&to);
+            path.set(to);
+        }
+    });
+    let _ = window_event_listener(leptos::ev::popstate, move |_| path.set(browser::path()));
+    let page = Memo::new(move |_| PAGES.iter().position(|(href, _)| *href == path.get()));
     view! {
-        <Router>
-            <header class="shell-header">
-                <a class="brand" href="/">"Assent"</a>
-                <nav aria-label="Main">
-                    <A href="/">"Wallet"</A>
-                    <A href="/records">"Records"</A>
-                    <A href="/share">"Share"</A>
-                    <A href="/ledger">"Ledger"</A>
-                    <A href="/provider">"Provider"</A>
-                </nav>
-            </header>
-            <main id="content">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Wallet />
-                    <Route path=path!("/records") view=Records />
-                    <Route path=path!("/share") view=Share />
-                    <Route path=path!("/ledger") view=Ledger />
-                    <Route path=path!("/provider") view=Provider />
-                </Routes>
-            </main>
-            <footer class="shell-footer">
-                <p>"Your health data stays in this browser. Only salted commitments reach the ledger."</p>
-            </footer>
-        </Router>
+        <header class="shell-header">
+            <a class="brand" href="/">"Assent"</a>
+            <nav aria-label="Main">
+                {PAGES.iter().enumerate().map(|(number, (href, name))| view! {
+                    <a href=*href aria-current=move || (page.get() == Some(number)).then_some("page")>{*name}</a>
+                }).collect_view()}
+            </nav>
+        </header>
+        <main id="content">
+            {move || match page.get() {
+                Some(0) => view! { <Wallet /> }.into_any(),
+                Some(1) => view! { <Records /> }.into_any(),
+                Some(2) => view! { <Share /> }.into_any(),
+                Some(3) => view! { <Ledger /> }.into_any(),
+                Some(4) => view! { <Provider /> }.into_any(),
+                _ => view! { <NotFound /> }.into_any(),
+            }}
+        </main>
+        <footer class="shell-footer">
+            <p>"Your health data stays in this browser. Only salted commitments reach the ledger."</p>
+        </footer>
     }
 }

@@ -140,3 +140,39 @@ fn describe(value: JsValue) -> String {
         .or_else(|| value.as_string())
         .unwrap_or_else(|| "unknown browser error".to_string())
 }
+
+/// The page's path (`location.pathname`).
+pub fn path() -> String {
+    web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_else(|| "/".into())
+}
+
+/// Records `path` as the page's new location in the history, and scrolls to the top as a new
+/// page load would.
+pub fn push_path(path: &str) {
+    let Some(window) = web_sys::window() else { return };
+    if let Ok(history) = window.history() {
+        let _ = history.push_state_with_url(&JsValue::NULL, "", Some(path));
+    }
+    window.scroll_to_with_x_and_y(0.0, 0.0);
+}
+
+/// The path a plain click on a same-origin link goes to, for the app to show in place; `None`
+/// for any other click (another origin, a new tab or window, a download, modifier keys).
+pub fn in_app_link(event: &web_sys::MouseEvent) -> Option<String> {
+    if event.default_prevented()
+        || event.button() != 0
+        || event.ctrl_key()
+        || event.meta_key()
+        || event.shift_key()
+        || event.alt_key()
+    {
+        return None;
+    }
+    let target: web_sys::Element = event.target()?.dyn_into().ok()?;
+    let link: web_sys::HtmlAnchorElement = target.closest("a[href]").ok()??.dyn_into().ok()?;
+    let own_origin = web_sys::window()?.location().origin().ok()?;
+    if !link.target().is_empty() || link.has_attribute("download") || link.origin() != own_origin {
+        return None;
+    }
+    Some(link.pathname())
+}

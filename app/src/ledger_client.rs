@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_core::consent::ledger_check::{LedgerCheck, LedgerCheckReport};
-use wasm_core::consent::revocation_check::{RevocationCheck, RevocationCheckReport, DEFAULT_FRESHNESS_SECS};
+use wasm_core::consent::revocation_check::{RevocationCheck, RevocationCheckReport};
 use wasm_core::consent::SignedGrant;
 use wasm_core::tlog::sync::{Fetch, GatewayOutcome, Refresh, RefreshReport, Submit, SubmitReport};
 use wasm_core::tlog::view::{LogTrust, LogView};
@@ -197,15 +197,16 @@ pub async fn check_grant(
     Ok(machine.finish())
 }
 
-/// Checks whether `grant` is revoked at `now` in the log the `gateways` serve, from `view` (see
-/// [`RevocationCheck`]).
+/// Checks whether `grant` is revoked at `now` in the log the `gateways` serve, from `view`, with
+/// the provider's freshness window (see [`RevocationCheck`]).
 pub async fn check_revocation(
     gateways: &[GatewayConfig],
     view: LogView,
     grant: &SignedGrant,
     now: u64,
+    freshness_secs: u64,
 ) -> RevocationCheckReport {
-    let mut machine = RevocationCheck::new(grant, view, gateways.len(), now, DEFAULT_FRESHNESS_SECS);
+    let mut machine = RevocationCheck::new(grant, view, gateways.len(), now, freshness_secs);
     while let Some(fetch) = machine.next_fetch() {
         machine.receive(answer(gateways, &fetch).await);
     }

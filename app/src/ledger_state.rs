@@ -81,17 +81,26 @@ pub async fn keep_fork(
     Ok(Some(found.to_owned()))
 }
 
-/// Verifies a consent code and its place on the ledger (in the worker), and keeps what the check
-/// verified: the checkpoint, and fork evidence if the gateways showed a fork.
+/// Verifies a consent code and its place on the ledger (in the worker), with the provider's
+/// freshness window (`freshness_minutes`), and keeps what the check verified: the checkpoint, and fork evidence if the
+/// gateways showed a fork.
 pub async fn verify_on_ledger(
     text: &str,
     now: u64,
     audience: Option<&[u8; 32]>,
+    freshness_minutes: u64,
 ) -> Result<VerdictReport, WalletError> {
     let store = Store::open().await?;
     let stored = Stored::load(&store).await?;
-    let (verdict, kept) =
-        vault_worker::verify_on_ledger(text, now, audience, &stored.settings, &stored.saved_note()).await?;
+    let (verdict, kept) = vault_worker::verify_on_ledger(
+        text,
+        now,
+        audience,
+        &stored.settings,
+        &stored.saved_note(),
+        freshness_minutes,
+    )
+    .await?;
     if let Some(vkey) = vault_worker::settings_vkey(&kept.settings) {
         stored.keep(&store, &kept.settings, &kept.note).await;
         keep_fork(&store, &vkey, kept.fork.as_deref()).await?;

@@ -19,6 +19,8 @@ pub const WALLET_STATE_KEY: &str = "wallet/state";
 pub const HEALTH_RECORDS_KEY: &str = "records/health";
 /// Key of the idle-lock setting, in minutes, as decimal text.
 pub const IDLE_MINUTES_KEY: &str = "settings/idle-lock-minutes";
+/// Key of the provider's freshness window for "not revoked", in minutes, as decimal text.
+pub const FRESHNESS_MINUTES_KEY: &str = "settings/freshness-minutes";
 /// The ledger's gateways (JSON list of URL, log key and witness policy).
 pub const LEDGER_GATEWAYS_KEY: &str = "settings/ledger-gateways";
 /// Followed by a log's verifier key: the last checkpoint of that log the wallet verified.
@@ -140,6 +142,17 @@ impl Store {
         store.put(&Uint8Array::from(new).into(), Some(&JsValue::from_str(key)))?.await?;
         transaction.commit()?.await?;
         Ok(())
+    }
+
+    /// Reads a setting stored as decimal text; `None` if absent or unreadable.
+    pub async fn get_number(&self, key: &str) -> Result<Option<u64>, StorageError> {
+        Ok(self.get(key).await?.and_then(|bytes| String::from_utf8(bytes).ok()?.parse().ok()))
+    }
+
+    /// Stores a setting as decimal text, replacing what is stored.
+    pub async fn put_number(&self, key: &str, value: u64) -> Result<(), StorageError> {
+        let current = self.get(key).await?;
+        self.compare_and_put(key, current.as_deref(), value.to_string().as_bytes(), Replaced::Discard).await
     }
 
     /// Keys of archived records, oldest first.

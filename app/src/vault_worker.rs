@@ -439,6 +439,13 @@ pub struct VerdictReport {
 }
 
 impl VerdictReport {
+    /// Whether the ledger and revocation checks both passed: the grant stands, as verified.
+    pub fn confirmed(&self) -> bool {
+        ["ledger", "revocation"]
+            .iter()
+            .all(|name| self.checks.iter().any(|check| check.check == *name && check.outcome == "passed"))
+    }
+
     /// Replaces the ledger check's outcome and detail.
     pub fn set_ledger(&mut self, outcome: &str, detail: String) {
         if let Some(check) = self.checks.iter_mut().find(|check| check.check == "ledger") {
@@ -474,13 +481,15 @@ pub struct LedgerKept {
 
 /// Verifies a consent code's text in the worker and, if the offline checks pass, its place on
 /// the ledger through the stored gateway settings (JSON; empty: the local gateway), from the
-/// last verified checkpoint (empty: none).
+/// last verified checkpoint (empty: none); "not revoked" needs a checkpoint at most
+/// `freshness_minutes` old.
 pub async fn verify_on_ledger(
     text: &str,
     now: u64,
     audience: Option<&[u8; 32]>,
     settings: &str,
     saved_note: &str,
+    freshness_minutes: u64,
 ) -> Result<(VerdictReport, LedgerKept), WorkerError> {
     let args = Array::of5(
         &text.into(),
@@ -489,6 +498,7 @@ pub async fn verify_on_ledger(
         &settings.into(),
         &saved_note.into(),
     );
+    args.push(&JsValue::from(freshness_minutes));
     let reply = parse_reply(&text_reply(call("verifyOnLedger", args).await.map_err(reason)?)?)?;
     let settings = js_sys::JSON::stringify(&field(&reply, "settings")?)
         .map_err(|_| WorkerError::Worker("unexpected reply".into()))?
@@ -525,6 +535,15 @@ fn verdict_of(reply: &JsValue) -> Result<VerdictReport, WorkerError> {
         checks,
         grant,
     })
+}
+
+/// Records on the ledger that this wallet, as the provider, uses the grant in the consent code
+/// `text` at `now`: an access event signed in the worker and its inclusion proven. Returns its
+/// index and the size of the checkpoint it was proven in.
+pub async fn record_access(seed: &MasterSeed, text: &str, now: u64) -> Result<(u64, u64), WorkerError> {
+    let args = Array::of3(&seed_bytes(seed), &text.into(), &JsValue::from(now));
+    let reply = parse_reply(&text_reply(call("recordAccess", args).await.map_err(reason)?)?)?;
+    Ok((field_number(&reply, "index")?, field_number(&reply, "checkpoint_size")?))
 }
 
 /// Renders text as an SVG QR code in the worker.

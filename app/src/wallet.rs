@@ -7,8 +7,11 @@ use wasm_core::vault::{IdleLock, MasterSeed, RecordKind, UnlockThrottle, VaultEr
 
 use crate::browser;
 use crate::ledger_state::Stored;
-use crate::storage::{Replaced, StorageError, Store, IDLE_MINUTES_KEY, MASTER_SEED_KEY, WALLET_STATE_KEY};
+use crate::storage::{
+    Replaced, StorageError, Store, FRESHNESS_MINUTES_KEY, IDLE_MINUTES_KEY, MASTER_SEED_KEY, WALLET_STATE_KEY,
+};
 use crate::vault_worker::{self, VaultFailureKind, WorkerError};
+use wasm_core::consent::revocation_check::{freshness_secs, DEFAULT_FRESHNESS_SECS};
 
 /// Where the wallet stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,6 +115,24 @@ pub enum RecordsSource {
     Sample(String),
 }
 
+/// A setting kept in minutes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MinutesSetting {
+    /// Idle time before the wallet locks.
+    IdleLock,
+    /// How old a checkpoint may be for a provider's "not revoked" to pass.
+    Freshness,
+}
+
+impl MinutesSetting {
+    fn key(self) -> &'static str {
+        match self {
+            MinutesSetting::IdleLock => IDLE_MINUTES_KEY,
+            MinutesSetting::Freshness => FRESHNESS_MINUTES_KEY,
+        }
+    }
+}
+
 /// The wallet session, shared through the context.
 #[derive(Clone, Copy)]
 pub struct Wallet {
@@ -125,6 +146,8 @@ pub struct Wallet {
     pub busy: RwSignal<Option<&'static str>>,
     /// Minutes of inactivity before the wallet locks.
     pub idle_minutes: RwSignal<u64>,
+    /// The provider's freshness window for "not revoked", in minutes.
+    pub freshness_minutes: RwSignal<u64>,
     /// The grants this wallet signed (empty while locked).
     pub grants: RwSignal<Vec<IssuedGrant>>,
     /// Why the stored grant list could not be read; it is archived, not lost, on the next write.
@@ -166,6 +189,7 @@ impl Wallet {
             provider_key: RwSignal::new(None),
             busy: RwSignal::new(None),
             idle_minutes: RwSignal::new(IdleLock::DEFAULT_TIMEOUT_MS / 60_000),
+            freshness_minutes: RwSignal::new(DEFAULT_FRESHNESS_SECS / 60),
             grants: RwSignal::new(Vec::new()),
             state_problem: RwSignal::new(None),
             state_bytes: StoredValue::new((None, true)),
@@ -182,9 +206,9 @@ impl Wallet {
         let outcome = async {
             let store = Store::open().await?;
             self.store.set_value(Some(store.clone()));
-            if let Some(text) = store.get(IDLE_MINUTES_KEY).await? {
-                if let Some(minutes) = String::from_utf8(text).ok().and_then(|t| t.parse::<u64>().ok()) {
-                    self.apply_idle_minutes(minutes);
+            for setting in [MinutesSetting::IdleLock, MinutesSetting::Freshness] {
+                if let Some(minutes) = store.get_number(setting.key()).await? {
+                    self.apply_minutes(setting, minutes);
                 }
             }
             store.get(MASTER_SEED_KEY).await
@@ -472,26 +496,27 @@ impl Wallet {
         }
     }
 
-    fn apply_idle_minutes(self, minutes: u64) -> u64 {
-        let timeout = IdleLock::clamp(minutes.saturating_mul(60_000));
-        self.idle.set_value(IdleLock::new(timeout, browser::now_ms()));
-        self.idle_minutes.set(timeout / 60_000);
-        timeout / 60_000
+    /// Applies a setting now, brought into its range; returns the minutes applied.
+    fn apply_minutes(self, setting: MinutesSetting, minutes: u64) -> u64 {
+        match setting {
+            MinutesSetting::IdleLock => {
+                let timeout = IdleLock::clamp(minutes.saturating_mul(60_000));
+                self.idle.set_value(IdleLock::new(timeout, browser::now_ms()));
+                self.idle_minutes.set(timeout / 60_000);
+                timeout / 60_000
+            }
+            MinutesSetting::Freshness => {
+                let applied = freshness_secs(minutes) / 60;
+                self.freshness_minutes.set(applied);
+                applied
+            }
+        }
     }
 
-    /// Sets and stores the idle time before locking.
-    pub async fn set_idle_minutes(self, minutes: u64) -> Result<(), WalletError> {
-        let applied = self.apply_idle_minutes(minutes);
-        let store = self.store()?;
-        let current = store.get(IDLE_MINUTES_KEY).await?;
-        store
-            .compare_and_put(
-                IDLE_MINUTES_KEY,
-                current.as_deref(),
-                applied.to_string().as_bytes(),
-                Replaced::Discard,
-            )
-            .await?;
+    /// Sets and stores a setting in minutes.
+    pub async fn set_minutes(self, setting: MinutesSetting, minutes: u64) -> Result<(), WalletError> {
+        let applied = self.apply_minutes(setting, minutes);
+        self.store()?.put_number(setting.key(), applied).await?;
         Ok(())
     }
 }

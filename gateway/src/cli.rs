@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use wasm_core::consent::revocation_check;
 use wasm_core::tlog::merkle::{tree_head_of_lines, LineEncoding, MerkleError};
 
 use crate::{
@@ -214,8 +215,9 @@ pub struct GrantCheckArgs {
     /// The provider's public key (64 hex digits); without it the audience is not checked.
     #[arg(long, value_name = "ID", value_parser = grant_cli::parse_provider_key)]
     pub audience: Option<[u8; 32]>,
-    /// How old (minutes) a checkpoint may be for "not revoked" to pass.
-    #[arg(long, value_name = "MINUTES", default_value_t = DEFAULT_FRESHNESS_MINUTES)]
+    /// How old (minutes, 1 to 1440) a checkpoint may be for "not revoked" to pass.
+    #[arg(long, value_name = "MINUTES", default_value_t = DEFAULT_FRESHNESS_MINUTES,
+          value_parser = clap::value_parser!(u64).range(revocation_check::FRESHNESS_MINUTES_RANGE))]
     pub freshness_minutes: u64,
 }
 
@@ -241,7 +243,7 @@ pub struct GrantVerifyArgs {
 }
 
 /// The default freshness window of the revocation check, in minutes.
-const DEFAULT_FRESHNESS_MINUTES: u64 = wasm_core::consent::revocation_check::DEFAULT_FRESHNESS_SECS / 60;
+const DEFAULT_FRESHNESS_MINUTES: u64 = revocation_check::DEFAULT_FRESHNESS_SECS / 60;
 
 /// Arguments of `assent grant status`: `grant verify` with the ledger required.
 #[derive(Debug, clap::Args)]

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use wasm_core::consent::report::{claims_json, verdict_json};
+use wasm_core::consent::revocation_check;
 use wasm_core::consent::{payload, CheckName, ConsentError, SignedGrant};
 use wasm_core::tlog::view::{LogTrust, LogView, ViewError};
 
@@ -64,7 +65,7 @@ pub fn ledger_to_check(args: &GrantVerifyArgs) -> Result<Option<LedgerToCheck>, 
     Ok(Some(LedgerToCheck {
         gateways: Gateways::new(args.urls.clone(), REQUEST_TIMEOUT),
         view,
-        freshness_secs: args.grant.freshness_minutes.saturating_mul(60),
+        freshness_secs: revocation_check::freshness_secs(args.grant.freshness_minutes),
     }))
 }
 

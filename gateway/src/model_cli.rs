@@ -118,8 +118,7 @@ pub fn publish(
     let gateways = Gateways::new(urls.to_vec(), REQUEST_TIMEOUT);
     let (_, report) = gateways.submit(view, entry);
     let Some(submitted) = report.submitted else {
-        let reasons: Vec<String> = report.failures.into_iter().map(|(_, reason)| reason).collect();
-        return Err(ModelCliError::NotOnLedger(reasons.join("; ")));
+        return Err(ModelCliError::NotOnLedger(report.failure_reasons()));
     };
     Ok(Published { release, index: submitted.index, checkpoint_size: submitted.checkpoint_size })
 }

@@ -1,9 +1,11 @@
 // Consent end to end in Chromium: a provider shows its id; the patient signs a grant to it, the
 // QR code renders, and once the ledger has it the code carries its place (AS1/<index>:); the
 // provider uploads a screenshot of that code and sees the offline checks pass and the grant
-// verified on the ledger and not revoked (a verified revocation map proof); a code whose ledger
-// place names another grant's entry fails the ledger check; once the patient revokes, the same
-// code is proven revoked (red); a tampered code is invalid; markup in a grant's text field
+// verified on the ledger and not revoked (a verified revocation map proof), and opening the data
+// records the access on the ledger; with the gateway unreachable the ledger and revocation checks
+// are amber with the reason; a code whose ledger place names another grant's entry fails the
+// ledger check; once the patient revokes, the same code is proven revoked (red); a tampered code
+// is invalid; the provider's freshness window is a stored setting; markup in a grant's text field
 // renders as text; the provider's camera (Chromium's fake camera playing a frame with the code)
 // reads a code from live frames.
 import { test } from "node:test";
@@ -76,6 +78,24 @@ test("a grant signed on the Share page verifies from a screenshot of its QR code
     assert.match(await page.getByTestId("granted-scopes").textContent(), /patient\/Observation\.rs\?category=laboratory/);
     await screenshot(page, "provider-verdict");
 
+    // Opening the data of a confirmed grant records the access on the ledger, inclusion verified.
+    await page.getByRole("button", { name: "Open the data (records your access)" }).click();
+    const recorded = await page.getByTestId("access-recorded").textContent({ timeout: 30_000 });
+    assert.match(recorded, /^Your access is on the ledger at index \d+, verified against checkpoint size \d+\.$/);
+    assert.ok(Number(recorded.match(/index (\d+)/)[1]) > Number(index), "after the grant");
+
+    // The gateway unreachable: the offline checks still pass, and the ledger and revocation
+    // checks are amber ("not checked") with the reason, never green.
+    const gatewayPaths = /\/(checkpoint|tile\/.*|revocation\/.*)$/;
+    await page.route(gatewayPaths, (route) => route.abort("internetdisconnected"));
+    assert.match(await checkText(page, payload), /^The offline checks pass/);
+    assert.equal(await page.getByTestId("check-revocation").getAttribute("class"), "not-checked");
+    assert.match(await page.getByTestId("check-revocation").textContent(), /check again/);
+    assert.equal(await page.getByTestId("check-ledger").getAttribute("class"), "not-checked");
+    await page.unroute(gatewayPaths);
+    const offlineOnly = problems.filter((problem) => !problem.includes("ERR_INTERNET_DISCONNECTED"));
+    problems.splice(0, problems.length, ...offlineOnly);
+
     // The code without its place: valid offline, the ledger not checked, and why.
     assert.match(await checkText(page, unplaced), /The offline checks pass/);
     assert.match(await page.getByTestId("check-ledger").textContent(), /does not say where the grant is on the ledger/);
@@ -108,6 +128,19 @@ test("a grant signed on the Share page verifies from a screenshot of its QR code
     const tampered = `AS1:${body.slice(0, position)}${swapped}${body.slice(position + 1)}`;
     assert.match(await checkText(page, tampered), /^Not valid: /);
     assert.match(await checkText(page, "HC1:6BFOXN%TS3DH0YOJ58S"), /not an Assent consent code/);
+
+    // The provider's freshness window is a stored setting, kept within a minute and a day.
+    const freshness = () => page.getByLabel(/at most this many minutes old/);
+    const shows = (minutes) =>
+      page.waitForFunction((want) => document.getElementById("freshness-minutes")?.value === want, minutes, { timeout: 10_000 });
+    await shows("10");
+    await freshness().fill("30");
+    await freshness().dispatchEvent("change");
+    await page.reload();
+    await shows("30");
+    await freshness().fill("0");
+    await freshness().dispatchEvent("change");
+    await shows("1");
     assert.deepEqual(problems, []);
   } finally {
     await browser.close();

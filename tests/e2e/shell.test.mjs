@@ -34,6 +34,16 @@ test("every page of the shell is reachable from the navigation", async () => {
       const current = await page.getByRole("link", { name }).getAttribute("aria-current");
       assert.equal(current, "page", `${name} is marked as the current page`);
     }
+    // A link inside a page changes the page in place (no reload, which would lock the wallet),
+    // and the browser's back button returns.
+    await page.evaluate(() => { window.loadedOnce = true; });
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Provider" }).click();
+    await page.getByRole("link", { name: "Wallet page" }).click();
+    await page.getByRole("heading", { level: 1, name: "Wallet" }).waitFor();
+    assert.equal(new URL(page.url()).pathname, "/");
+    await page.goBack();
+    await page.getByRole("heading", { level: 1, name: "Provider" }).waitFor();
+    assert.equal(await page.evaluate(() => window.loadedOnce), true, "the page was not reloaded");
     await gotoApp(page, new URL("/no/such/page", gateway.url).href, problems);
     await page.getByRole("heading", { level: 1, name: "Page not found" }).waitFor();
     assert.deepEqual(problems, []);

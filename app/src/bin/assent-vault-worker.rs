@@ -177,9 +177,11 @@ pub fn verify_payload(text: &str, now: u64, audience: &[u8]) -> String {
 }
 
 /// Like [`verify_payload`], and then, if the offline checks pass, checks the grant's place on the
-/// ledger and its revocation status (a verified revocation map proof) through the gateways in `gateways_json` (empty: the local gateway) from the view of
-/// `saved_note` (empty: none). The report adds `settings` (the gateways used), `note` (the latest
-/// verified checkpoint, to keep) and `fork` (evidence, if the gateways showed a fork).
+/// ledger and its revocation status (a verified revocation map proof, from a checkpoint at most
+/// `freshness_minutes` old) through the gateways in `gateways_json` (empty: the local gateway)
+/// from the view of `saved_note` (empty: none). The report adds `settings` (the gateways used),
+/// `note` (the latest verified checkpoint, to keep) and `fork` (evidence, if the gateways showed a
+/// fork).
 #[wasm_bindgen]
 pub async fn verify_payload_on_ledger(
     text: String,
@@ -187,6 +189,7 @@ pub async fn verify_payload_on_ledger(
     audience: Vec<u8>,
     gateways_json: String,
     saved_note: String,
+    freshness_minutes: u64,
 ) -> Result<String, JsValue> {
     use assent_app::ledger_client;
     use wasm_core::consent::{payload, report, CheckName};
@@ -202,7 +205,14 @@ pub async fn verify_payload_on_ledger(
             .map_err(|e| JsValue::from_str(&e))?;
         verdict.set(CheckName::Ledger, checked.outcome);
         fork = checked.refresh.fork.map(|evidence| evidence.to_json());
-        let revocation = ledger_client::check_revocation(&gateways, checked.view, &grant, now).await;
+        let revocation = ledger_client::check_revocation(
+            &gateways,
+            checked.view,
+            &grant,
+            now,
+            wasm_core::consent::revocation_check::freshness_secs(freshness_minutes),
+        )
+        .await;
         verdict.set(CheckName::Revocation, revocation.outcome);
         fork = fork.or_else(|| revocation.refresh.fork.map(|evidence| evidence.to_json()));
         settings = serde_json::json!(gateways);
@@ -435,8 +445,7 @@ pub async fn publish_grant(
         let (next, report) = ledger_client::submit(&gateways, view, entry).await;
         view = next;
         let Some(submitted) = report.submitted else {
-            let reasons: Vec<String> = report.failures.into_iter().map(|(_, reason)| reason).collect();
-            return Err(words(format!("the ledger did not take it: {}", reasons.join("; "))));
+            return Err(words(format!("the ledger did not take it: {}", report.failure_reasons())));
         };
         let place = Some(OnLedger { index: submitted.index, checkpoint_size: submitted.checkpoint_size });
         match grant.revocation.as_mut() {
@@ -455,13 +464,71 @@ pub async fn publish_grant(
 /// Where the wallet fetches the release of the model it pins (same origin as the app).
 const MODEL_RELEASE_PATH: &str = "/model/pima-logistic-v1.release";
 
+/// Submits `entry` through `gateways` from `view`, and keeps what the submission verified (the
+/// checkpoint and the settings used, in `stored`'s records) and any fork evidence it found.
+async fn submit_and_keep(
+    store: &assent_app::storage::Store,
+    stored: &assent_app::ledger_state::Stored,
+    gateways: &[assent_app::ledger_client::GatewayConfig],
+    view: wasm_core::tlog::view::LogView,
+    entry: Vec<u8>,
+) -> Result<wasm_core::tlog::sync::SubmitReport, JsValue> {
+    let words = |text: String| JsValue::from_str(&text);
+    let (view, report) = assent_app::ledger_client::submit(gateways, view, entry).await;
+    let settings = serde_json::to_string(gateways).map_err(|e| words(e.to_string()))?;
+    stored.keep(store, &settings, view.saved_note().unwrap_or_default()).await;
+    if let (Some(fork), Some(first)) = (&report.fork, gateways.first()) {
+        assent_app::ledger_state::keep_fork(store, &first.vkey, Some(&fork.to_json()))
+            .await
+            .map_err(|e| words(e.to_string()))?;
+    }
+    Ok(report)
+}
+
+/// Records on the ledger that this wallet, as the provider, uses the grant in the consent code
+/// `text` at `now` (Unix seconds): an access event for all the grant's scopes, signed with the
+/// provider key, submitted through the stored gateway settings, its inclusion proven. Returns
+/// `{"index": N, "checkpoint_size": S}`; the error says why nothing was recorded.
+#[wasm_bindgen]
+pub async fn record_access(seed: Vec<u8>, text: String, now: u64) -> Result<String, JsValue> {
+    use assent_app::ledger_state::Stored;
+    use assent_app::{ledger_client, storage::Store};
+    use wasm_core::consent::{payload, AccessEvent, LogEntry};
+    let words = |text: String| JsValue::from_str(&text);
+    let provider = seed_of(&seed)?.provider_key();
+    let verdict = payload::verify(&text, now, Some(&provider.verifying_key().to_bytes()));
+    let passes = verdict.offline_checks_pass();
+    let Some(grant) = verdict.grant.filter(|_| passes) else {
+        return Err(words(
+            "this consent code does not pass its checks, so its use is not recorded; check it again".into(),
+        ));
+    };
+    let event = AccessEvent::sign(&grant, &grant.claims().scopes, &provider, now, &mut getrandom::SysRng)
+        .map_err(|e| words(e.to_string()))?;
+    let store = Store::open().await.map_err(|e| words(e.to_string()))?;
+    let stored = Stored::load(&store).await.map_err(|e| words(e.to_string()))?;
+    let gateways = ledger_client::gateways(&stored.settings).await.map_err(words)?;
+    let saved = stored.saved_note();
+    let (view, _) =
+        ledger_client::view_of(&gateways, (!saved.is_empty()).then_some(saved.as_str())).map_err(words)?;
+    let report =
+        submit_and_keep(&store, &stored, &gateways, view, LogEntry::Access(event).to_bytes()).await?;
+    let Some(placed) = report.submitted else {
+        return Err(words(format!(
+            "the ledger did not record your access ({}); try again when a gateway answers",
+            report.failure_reasons()
+        )));
+    };
+    Ok(serde_json::json!({ "index": placed.index, "checkpoint_size": placed.checkpoint_size }).to_string())
+}
+
 /// The risk hint's ledger line (HTML): the release of the pinned model, checked against the pins,
 /// is submitted through the stored gateway settings (a gateway that has it gives its index back)
 /// and its inclusion proven against the wallet's verified view, which is kept with any fork
 /// evidence. Not verified: an amber notice with the reason.
 #[wasm_bindgen]
 pub async fn model_on_ledger() -> Result<String, JsValue> {
-    use assent_app::ledger_state::{keep_fork, Stored};
+    use assent_app::ledger_state::Stored;
     use assent_app::{ledger_client, records_view, storage::Store};
     let words = |text: String| JsValue::from_str(&text);
     let store = Store::open().await.map_err(|e| words(e.to_string()))?;
@@ -483,16 +550,12 @@ pub async fn model_on_ledger() -> Result<String, JsValue> {
         Ok(ready) => ready,
         Err(reason) => return Ok(records_view::model_ledger_html(Err(reason))),
     };
-    let (view, report) = ledger_client::submit(&gateways, view, bytes).await;
-    let settings = serde_json::to_string(&gateways).map_err(|e| words(e.to_string()))?;
-    stored.keep(&store, &settings, view.saved_note().unwrap_or_default()).await;
-    if let (Some(fork), Some(first)) = (&report.fork, gateways.first()) {
-        keep_fork(&store, &first.vkey, Some(&fork.to_json())).await.map_err(|e| words(e.to_string()))?;
-    }
-    let on_ledger = report.submitted.map(|placed| (placed.index, placed.checkpoint_size)).ok_or_else(|| {
-        let reasons: Vec<String> = report.failures.into_iter().map(|(_, reason)| reason).collect();
-        reasons.join("; ")
-    });
+    let report = submit_and_keep(&store, &stored, &gateways, view, bytes).await?;
+    let on_ledger = report
+        .submitted
+        .as_ref()
+        .map(|placed| (placed.index, placed.checkpoint_size))
+        .ok_or_else(|| report.failure_reasons());
     Ok(records_view::model_ledger_html(on_ledger))
 }
 

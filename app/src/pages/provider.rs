@@ -8,7 +8,7 @@ use crate::browser;
 use crate::ledger_state;
 use crate::scanner::QrScanner;
 use crate::vault_worker::{self, VerdictReport};
-use crate::wallet::{Wallet, WalletStatus};
+use crate::wallet::{MinutesSetting, Wallet, WalletStatus};
 use wasm_core::consent::parse_provider_key;
 
 /// The provider page.
@@ -80,8 +80,11 @@ fn VerifyConsent() -> impl IntoView {
 
     // Checks run in the worker; the page only shows the report. The offline verdict shows at
     // once; the ledger line follows when the gateways have answered.
+    // The code the verdict is about (the text box may change after).
+    let checked = RwSignal::new(String::new());
     let check = move |payload_text: String| {
         verdict.set(None);
+        checked.set(payload_text.clone());
         run(outcome, async move {
             let own_key = wallet.provider_key.get_untracked().and_then(|key| parse_provider_key(&key).ok());
             let now = browser::now_ms() / 1_000;
@@ -92,7 +95,14 @@ fn VerifyConsent() -> impl IntoView {
             }
             let _ = verdict.try_set(Some(report));
             if check_ledger {
-                match ledger_state::verify_on_ledger(&payload_text, now, own_key.as_ref()).await {
+                match ledger_state::verify_on_ledger(
+                    &payload_text,
+                    now,
+                    own_key.as_ref(),
+                    wallet.freshness_minutes.get_untracked(),
+                )
+                .await
+                {
                     Ok(report) => _ = verdict.try_set(Some(report)),
                     Err(error) => {
                         _ = verdict.try_update(|shown| {
@@ -121,11 +131,61 @@ fn VerifyConsent() -> impl IntoView {
                 <textarea id="code-text" rows="4" spellcheck="false" bind:value=text></textarea>
                 <button type="submit">"Check"</button>
             </form>
+            <FreshnessSetting />
             <ErrorNotice outcome test_id="verify-error" />
             <div data-testid="verdict" data-checks-completed=move || completed.get().to_string()>
-                {move || verdict.get().map(|verdict| view! { <VerdictPanel verdict /> })}
+                {move || verdict.get().map(|verdict| {
+                    let confirmed = verdict.confirmed();
+                    view! {
+                        <VerdictPanel verdict />
+                        {confirmed.then(|| view! { <RecordAccess payload=checked.get_untracked() /> })}
+                    }
+                })}
             </div>
         </section>
+    }
+}
+
+/// Opening a confirmed grant's data records the access on the ledger, where the patient sees it.
+#[component]
+fn RecordAccess(payload: String) -> impl IntoView {
+    let wallet = expect_context::<Wallet>();
+    let recorded = RwSignal::new(None::<(u64, u64)>);
+    let outcome = RwSignal::new(Ok(()));
+    let record = move |_| {
+        let payload = payload.clone();
+        run(outcome, async move {
+            let place =
+                vault_worker::record_access(&wallet.seed()?, &payload, browser::now_ms() / 1_000).await?;
+            let _ = recorded.try_set(Some(place));
+            Ok(())
+        });
+    };
+    view! {
+        <p>"Opening the patient's data records your access on the ledger, where the patient sees it."</p>
+        <button type="button" on:click=record>"Open the data (records your access)"</button>
+        <ErrorNotice outcome test_id="access-error" />
+        {move || recorded.get().map(|(index, size)| view! {
+            <p class="notice" role="status" data-testid="access-recorded">
+                {format!("Your access is on the ledger at index {index}, verified against checkpoint size {size}.")}
+            </p>
+        })}
+    }
+}
+
+/// How old a checkpoint may be for "not revoked" to pass; stored in this browser.
+#[component]
+fn FreshnessSetting() -> impl IntoView {
+    let wallet = expect_context::<Wallet>();
+    let outcome = RwSignal::new(Ok(()));
+    let save = move |event: leptos::ev::Event| {
+        let minutes = event_target_value(&event).parse::<u64>().unwrap_or(0);
+        run(outcome, wallet.set_minutes(MinutesSetting::Freshness, minutes));
+    };
+    view! {
+        <label for="freshness-minutes">"“Not revoked” needs a ledger checkpoint at most this many minutes old"</label>
+        <input id="freshness-minutes" type="number" min="1" max="1440" prop:value=move || wallet.freshness_minutes.get().to_string() on:change=save />
+        <ErrorNotice outcome test_id="freshness-error" />
     }
 }
 

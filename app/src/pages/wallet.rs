@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 use super::{run, ErrorNotice};
 use crate::browser;
 use crate::vault_worker;
-use crate::wallet::{check_new_passphrase, Wallet, WalletError, WalletStatus};
+use crate::wallet::{check_new_passphrase, MinutesSetting, Wallet, WalletError, WalletStatus};
 
 /// The wallet page: what it shows follows the wallet's status.
 #[component]
@@ -243,7 +243,7 @@ fn Unlocked() -> impl IntoView {
     };
     let set_idle = move |event: leptos::ev::Event| {
         let minutes = event_target_value(&event).parse::<u64>().unwrap_or(5);
-        run(idle_outcome, async move { wallet.set_idle_minutes(minutes).await });
+        run(idle_outcome, wallet.set_minutes(MinutesSetting::IdleLock, minutes));
     };
 
     view! {

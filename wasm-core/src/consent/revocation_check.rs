@@ -19,6 +19,16 @@ use crate::tlog::view::{LogView, VerifiedCheckpoint};
 /// The freshness window a provider gets unless it sets one: 10 minutes.
 pub const DEFAULT_FRESHNESS_SECS: u64 = 600;
 
+/// The freshness windows a provider may set, in minutes: a minute to a day. Shorter would fail
+/// between two witness rounds; longer would let a day-old view say "not revoked".
+pub const FRESHNESS_MINUTES_RANGE: std::ops::RangeInclusive<u64> = 1..=1440;
+
+/// The freshness window for a provider's setting of `minutes`, brought into
+/// [`FRESHNESS_MINUTES_RANGE`], in seconds.
+pub fn freshness_secs(minutes: u64) -> u64 {
+    minutes.clamp(*FRESHNESS_MINUTES_RANGE.start(), *FRESHNESS_MINUTES_RANGE.end()) * 60
+}
+
 /// Checks one grant's revocation status through `gateway_count` gateways of its log.
 #[derive(Debug)]
 pub struct RevocationCheck {
@@ -291,6 +301,15 @@ mod tests {
     fn detail(outcome: &CheckOutcome) -> &str {
         match outcome {
             CheckOutcome::Passed(text) | CheckOutcome::Failed(text) | CheckOutcome::NotChecked(text) => text,
+        }
+    }
+
+    #[test]
+    fn freshness_setting_is_kept_within_a_minute_and_a_day() {
+        for (minutes, secs) in
+            [(0, 60), (1, 60), (10, DEFAULT_FRESHNESS_SECS), (1440, 86_400), (u64::MAX, 86_400)]
+        {
+            assert_eq!(freshness_secs(minutes), secs, "{minutes} minutes");
         }
     }
 

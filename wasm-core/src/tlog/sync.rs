@@ -436,6 +436,14 @@ pub struct SubmitReport {
     pub fork: Option<Box<ForkEvidence>>,
 }
 
+impl SubmitReport {
+    /// Why the gateways that failed did, joined with "; ".
+    pub fn failure_reasons(&self) -> String {
+        let reasons: Vec<&str> = self.failures.iter().map(|(_, reason)| reason.as_str()).collect();
+        reasons.join("; ")
+    }
+}
+
 #[derive(Debug)]
 enum SubmitState {
     Post,
