@@ -26,6 +26,9 @@ const operations = {
   riskHint,
   modelOnLedger: vault.model_on_ledger,
   recordAccess: vault.record_access,
+  accessTrail: vault.access_trail,
+  renderTrail: vault.render_trail,
+  exportTrail: vault.export_trail,
 };
 
 // The risk model's module (tract, ~1.9 MB gzip) and the model: fetched the first time a hint

@@ -10,15 +10,17 @@ use leptos::prelude::*;
 
 use crate::browser;
 use crate::pages::{
-    ledger::Ledger, not_found::NotFound, provider::Provider, records::Records, share::Share, wallet::Wallet,
+    activity::Activity, ledger::Ledger, not_found::NotFound, provider::Provider, records::Records,
+    share::Share, wallet::Wallet,
 };
 use crate::wallet::Wallet as WalletSession;
 
 /// The pages in the navigation: path and name.
-const PAGES: [(&str, &str); 5] = [
+const PAGES: [(&str, &str); 6] = [
     ("/", "Wallet"),
     ("/records", "Records"),
     ("/share", "Share"),
+    ("/activity", "Activity"),
     ("/ledger", "Ledger"),
     ("/provider", "Provider"),
 ];
@@ -58,8 +60,9 @@ pub fn App() -> impl IntoView {
                 Some(0) => view! { <Wallet /> }.into_any(),
                 Some(1) => view! { <Records /> }.into_any(),
                 Some(2) => view! { <Share /> }.into_any(),
-                Some(3) => view! { <Ledger /> }.into_any(),
-                Some(4) => view! { <Provider /> }.into_any(),
+                Some(3) => view! { <Activity /> }.into_any(),
+                Some(4) => view! { <Ledger /> }.into_any(),
+                Some(5) => view! { <Provider /> }.into_any(),
                 _ => view! { <NotFound /> }.into_any(),
             }}
         </main>

@@ -9,6 +9,11 @@ pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
+/// The browser's time zone now, as minutes east of UTC (60 for UTC+1).
+pub fn utc_offset_minutes() -> i32 {
+    -(js_sys::Date::new_0().get_timezone_offset() as i32)
+}
+
 /// A Unix time (seconds) as a date in the reader's locale.
 pub fn local_date(unix_seconds: u64) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(unix_seconds as f64 * 1_000.0));

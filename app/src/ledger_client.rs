@@ -8,6 +8,7 @@ use js_sys::{Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use wasm_core::accessmap::{TrailCheck, TrailCheckReport, TrailGrant};
 use wasm_core::consent::ledger_check::{LedgerCheck, LedgerCheckReport};
 use wasm_core::consent::revocation_check::{RevocationCheck, RevocationCheckReport};
 use wasm_core::consent::SignedGrant;
@@ -207,6 +208,20 @@ pub async fn check_revocation(
     freshness_secs: u64,
 ) -> RevocationCheckReport {
     let mut machine = RevocationCheck::new(grant, view, gateways.len(), now, freshness_secs);
+    while let Some(fetch) = machine.next_fetch() {
+        machine.receive(answer(gateways, &fetch).await);
+    }
+    machine.finish()
+}
+
+/// Checks the access trails of `grants` in the log the `gateways` serve, from `view` (see
+/// [`TrailCheck`]).
+pub async fn check_trails(
+    gateways: &[GatewayConfig],
+    view: LogView,
+    grants: &[TrailGrant],
+) -> TrailCheckReport {
+    let mut machine = TrailCheck::new(grants, view, gateways.len());
     while let Some(fetch) = machine.next_fetch() {
         machine.receive(answer(gateways, &fetch).await);
     }

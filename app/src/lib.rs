@@ -10,6 +10,7 @@ mod pages;
 pub mod records_view;
 mod scanner;
 pub mod storage;
+pub mod trail_view;
 mod vault_worker;
 mod wallet;
 

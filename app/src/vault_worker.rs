@@ -546,6 +546,47 @@ pub async fn record_access(seed: &MasterSeed, text: &str, now: u64) -> Result<(u
     Ok((field_number(&reply, "index")?, field_number(&reply, "checkpoint_size")?))
 }
 
+/// The patient's access trail, checked in the worker (see `access_trail` there): the report
+/// (JSON, kept for filtering and export) and its view (HTML).
+pub async fn access_trail(
+    seed: &MasterSeed,
+    record: Option<&[u8]>,
+    utc_offset_minutes: i32,
+) -> Result<(String, String), WorkerError> {
+    let args = Array::of3(
+        &seed_bytes(seed),
+        &Uint8Array::from(record.unwrap_or_default()),
+        &JsValue::from(utc_offset_minutes),
+    );
+    let reply = parse_reply(&text_reply(call("accessTrail", args).await.map_err(reason)?)?)?;
+    let report = js_sys::JSON::stringify(&field(&reply, "report")?)
+        .map_err(|_| WorkerError::Worker("unexpected reply".into()))?
+        .into();
+    Ok((report, field_text(&reply, "html").unwrap_or_default()))
+}
+
+/// The trail's view under a filter: `name` (`provider`, `grant` or `show`) set to `value` in
+/// `filter` (provider, grant, show).
+pub async fn render_trail(
+    report: &str,
+    filter: &[String; 3],
+    utc_offset_minutes: i32,
+) -> Result<String, WorkerError> {
+    let args = Array::of5(
+        &report.into(),
+        &filter[0].as_str().into(),
+        &filter[1].as_str().into(),
+        &filter[2].as_str().into(),
+        &JsValue::from(utc_offset_minutes),
+    );
+    text_reply(call("renderTrail", args).await.map_err(reason)?)
+}
+
+/// The trail as a file's text: `csv` or `json`.
+pub async fn export_trail(report: &str, format: &str) -> Result<String, WorkerError> {
+    text_reply(call("exportTrail", Array::of2(&report.into(), &format.into())).await.map_err(reason)?)
+}
+
 /// Renders text as an SVG QR code in the worker.
 pub async fn render_qr(text: &str) -> Result<String, WorkerError> {
     text_reply(call("render", Array::of1(&text.into())).await.map_err(reason)?)

@@ -362,6 +362,17 @@ impl Wallet {
         Ok(vault_worker::records(&seed, kind, payload).await?)
     }
 
+    /// The access trail of this wallet's grants, checked in the worker: the report (JSON) and its
+    /// view (HTML), times in the browser's time zone.
+    pub async fn access_trail(self) -> Result<(String, String), WalletError> {
+        Ok(vault_worker::access_trail(
+            &self.seed()?,
+            self.readable_state().as_deref(),
+            browser::utc_offset_minutes(),
+        )
+        .await?)
+    }
+
     /// Adds a grant just signed (its entry as the worker returned it) to the list.
     pub async fn remember_grant(self, entry_json: &str) -> Result<(), WalletError> {
         let change =

@@ -10,8 +10,8 @@ use wasm_core::consent::revocation_check;
 use wasm_core::tlog::merkle::{tree_head_of_lines, LineEncoding, MerkleError};
 
 use crate::{
-    audit, bench_append, grant_cli, keygen, model_cli, risk_cli, serve, tree_head, vault_cli, verify_cli,
-    witness,
+    audit, bench_append, grant_cli, keygen, model_cli, risk_cli, serve, trail_cli, tree_head, vault_cli,
+    verify_cli, witness,
 };
 
 /// Assent: the ledger gateway, and the tools operators and providers use to verify it.
@@ -38,6 +38,10 @@ pub enum Command {
     Audit(AuditArgs),
     /// Submit N freshly signed entries to a gateway; print throughput and latency percentiles.
     BenchAppend(BenchAppendArgs),
+    /// A patient's verified access trail and its hints, as JSON: every access event the log
+    /// holds for each grant, checked complete against the checkpoint's access map. Exit 1 if a
+    /// trail could not be verified (the JSON says why).
+    Trail(TrailArgs),
     /// Print the RFC 6962 tree head of the entries read from standard input, one per line.
     TreeHead(TreeHeadArgs),
     /// Work with a wallet backup file on the desktop.
@@ -97,6 +101,24 @@ pub struct LogArgs {
     /// A C2SP tlog-policy file of witnesses every checkpoint must meet.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+}
+
+/// Arguments of `assent trail`.
+#[derive(Debug, clap::Args)]
+pub struct TrailArgs {
+    /// The log the grants are on.
+    #[command(flatten)]
+    pub log: LogArgs,
+    /// The wallet's grant list: a JSON array of its grants as the wallet keeps them (id,
+    /// provider_key, scopes, commitment, payload, revocation…).
+    #[arg(long, value_name = "FILE")]
+    pub grants: PathBuf,
+    /// A file holding the last verified checkpoint: read if present, written after the check.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// The patient's offset from UTC in minutes, for the hints' hours and days (60: UTC+1).
+    #[arg(long, value_name = "MINUTES", default_value_t = 0, allow_negative_numbers = true)]
+    pub utc_offset_minutes: i32,
 }
 
 /// Arguments of `assent model publish`.
@@ -441,6 +463,12 @@ pub enum CliError {
     /// A model release could not be made or published.
     #[error(transparent)]
     Model(#[from] model_cli::ModelCliError),
+    /// The trail could not be checked at all.
+    #[error(transparent)]
+    Trail(#[from] trail_cli::TrailCliError),
+    /// A grant's trail could not be verified; the report was printed.
+    #[error("a trail could not be verified; the report above says why")]
+    TrailNotVerified,
     /// The risk hint could not be computed from the bundle; the report was printed.
     #[error("no hint: the bundle lacks what the model needs; the report above lists what is missing")]
     NoHint,
@@ -589,6 +617,15 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Grant(GrantCommand::Decode(args)) => {
             println!("{}", grant_cli::decode(&args.payload)?);
             Ok(())
+        }
+        Command::Trail(args) => {
+            let report = trail_cli::run(&args)?;
+            println!("{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default());
+            if report.grants.iter().all(|grant| grant.verified) {
+                Ok(())
+            } else {
+                Err(CliError::TrailNotVerified)
+            }
         }
         Command::BenchAppend(args) => {
             let entries = bench_append::signed_entries(args.count, &args.origin)?;

@@ -15,7 +15,7 @@ use crate::cli::GrantVerifyArgs;
 use crate::ledger_client::Gateways;
 
 /// How long one request to a gateway may take before the next is asked.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why the ledger for `assent grant verify` could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -55,18 +55,23 @@ fn read_text(path: &Path) -> Result<String, GrantCliError> {
 /// starts from the `--state` file's checkpoint when there is one.
 pub fn ledger_to_check(args: &GrantVerifyArgs) -> Result<Option<LedgerToCheck>, GrantCliError> {
     let Some(vkey) = &args.vkey else { return Ok(None) };
-    let policy = args.policy.as_deref().map(read_text).transpose()?;
-    let trust = LogTrust::new(vkey, policy.as_deref())?;
-    let view = match &args.state {
-        Some(path) if path.exists() => LogView::restore(trust, &read_text(path)?)
-            .map_err(|error| GrantCliError::State { path: path.clone(), error })?,
-        _ => LogView::new(trust),
-    };
     Ok(Some(LedgerToCheck {
         gateways: Gateways::new(args.urls.clone(), REQUEST_TIMEOUT),
-        view,
+        view: view_from(vkey, args.policy.as_deref(), args.state.as_deref())?,
         freshness_secs: revocation_check::freshness_secs(args.grant.freshness_minutes),
     }))
+}
+
+/// The client's view of the log `vkey` under the witness policy file `policy`, from the `state`
+/// file's checkpoint when there is one.
+pub fn view_from(vkey: &str, policy: Option<&Path>, state: Option<&Path>) -> Result<LogView, GrantCliError> {
+    let policy = policy.map(read_text).transpose()?;
+    let trust = LogTrust::new(vkey, policy.as_deref())?;
+    match state {
+        Some(path) if path.exists() => LogView::restore(trust, &read_text(path)?)
+            .map_err(|error| GrantCliError::State { path: path.to_owned(), error }),
+        _ => Ok(LogView::new(trust)),
+    }
 }
 
 /// Writes the view's latest checkpoint to `path` (atomically: a temporary file, then a rename).

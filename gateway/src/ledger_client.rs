@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use wasm_core::accessmap::{TrailCheck, TrailCheckReport, TrailGrant};
 use wasm_core::consent::ledger_check::{LedgerCheck, LedgerCheckReport};
 use wasm_core::consent::revocation_check::{RevocationCheck, RevocationCheckReport};
 use wasm_core::consent::SignedGrant;
@@ -133,6 +134,15 @@ impl Gateways {
         freshness_secs: u64,
     ) -> RevocationCheckReport {
         let mut check = RevocationCheck::new(grant, view, self.urls.len(), now, freshness_secs);
+        while let Some(fetch) = check.next_fetch() {
+            check.receive(self.get(&fetch));
+        }
+        check.finish()
+    }
+
+    /// Checks the access trails of `grants`, refreshing the view first (see [`TrailCheck`]).
+    pub fn check_trails(&self, grants: &[TrailGrant], view: LogView) -> TrailCheckReport {
+        let mut check = TrailCheck::new(grants, view, self.urls.len());
         while let Some(fetch) = check.next_fetch() {
             check.receive(self.get(&fetch));
         }

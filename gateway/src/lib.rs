@@ -15,6 +15,7 @@ pub mod log_key;
 pub mod model_cli;
 pub mod risk_cli;
 pub mod serve;
+pub mod trail_cli;
 pub mod tree_head;
 pub mod vault_cli;
 pub mod verify_cli;

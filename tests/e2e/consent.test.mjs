@@ -2,7 +2,7 @@
 // QR code renders, and once the ledger has it the code carries its place (AS1/<index>:); the
 // provider uploads a screenshot of that code and sees the offline checks pass and the grant
 // verified on the ledger and not revoked (a verified revocation map proof), and opening the data
-// records the access on the ledger; with the gateway unreachable the ledger and revocation checks
+// records the access on the ledger, which the patient's Activity page shows verified; with the gateway unreachable the ledger and revocation checks
 // are amber with the reason; a code whose ledger place names another grant's entry fails the
 // ledger check; once the patient revokes, the same code is proven revoked (red); a tampered code
 // is invalid; the provider's freshness window is a stored setting; markup in a grant's text field
@@ -10,7 +10,7 @@
 // reads a code from live frames.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gatewayForThisFile, gotoApp, nav, openPage, screenshot, screenshotDir } from "./harness.mjs";
 import { createWallet } from "./wallet-steps.mjs";
@@ -82,7 +82,29 @@ test("a grant signed on the Share page verifies from a screenshot of its QR code
     await page.getByRole("button", { name: "Open the data (records your access)" }).click();
     const recorded = await page.getByTestId("access-recorded").textContent({ timeout: 30_000 });
     assert.match(recorded, /^Your access is on the ledger at index \d+, verified against checkpoint size \d+\.$/);
-    assert.ok(Number(recorded.match(/index (\d+)/)[1]) > Number(index), "after the grant");
+    const accessIndex = recorded.match(/index (\d+)/)[1];
+    assert.ok(Number(accessIndex) > Number(index), "after the grant");
+
+    // The patient (this wallet signed the grant to itself) sees the access on the Activity page,
+    // its trail verified complete against the ledger and its inclusion proven; nothing is flagged.
+    await nav(page, "Activity");
+    const event = page.getByTestId("access-event");
+    await event.first().waitFor({ timeout: 30_000 });
+    assert.equal(await event.count(), 1);
+    assert.equal(await event.getByTestId("access-ledger").textContent(), `verified, index ${accessIndex}`);
+    await page.getByTestId("no-hints").waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download as CSV" }).click(),
+    ]);
+    const csv = readFileSync(await download.path(), "utf8").split("\r\n");
+    assert.equal(csv[0], "log_index,time_utc,grant_id,provider_id,scopes,inclusion_verified,flags");
+    assert.match(csv[1], new RegExp(`^${accessIndex},\\d{4}-\\d\\d-\\d\\dT[\\d:]+Z,[0-9a-f]+,[0-9a-f]+,[^,]+,true,$`));
+    // The filters re-render in the worker: only flagged accesses leaves none.
+    await page.getByLabel("Show").selectOption("flagged");
+    await page.getByTestId("no-accesses").waitFor();
+    await screenshot(page, "activity");
+    await nav(page, "Provider");
 
     // The gateway unreachable: the offline checks still pass, and the ledger and revocation
     // checks are amber ("not checked") with the reason, never green.

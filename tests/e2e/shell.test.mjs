@@ -28,7 +28,7 @@ test("every page of the shell is reachable from the navigation", async () => {
   try {
     await gotoApp(page, gateway.url, problems);
     await page.getByRole("heading", { level: 1, name: "Wallet" }).waitFor();
-    for (const name of ["Records", "Share", "Ledger", "Provider", "Wallet"]) {
+    for (const name of ["Records", "Share", "Activity", "Ledger", "Provider", "Wallet"]) {
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name }).click();
       await page.getByRole("heading", { level: 1, name }).waitFor();
       const current = await page.getByRole("link", { name }).getAttribute("aria-current");

@@ -464,6 +464,29 @@ pub async fn publish_grant(
 /// Where the wallet fetches the release of the model it pins (same origin as the app).
 const MODEL_RELEASE_PATH: &str = "/model/pima-logistic-v1.release";
 
+/// What the wallet keeps of the ledger, opened in the worker: the stored settings and checkpoint,
+/// the gateways they name (the local one when none), and the view from that checkpoint.
+struct StoredLedger {
+    store: assent_app::storage::Store,
+    stored: assent_app::ledger_state::Stored,
+    gateways: Vec<assent_app::ledger_client::GatewayConfig>,
+    view: wasm_core::tlog::view::LogView,
+}
+
+impl StoredLedger {
+    async fn open() -> Result<StoredLedger, JsValue> {
+        use assent_app::{ledger_client, ledger_state::Stored, storage::Store};
+        let words = |text: String| JsValue::from_str(&text);
+        let store = Store::open().await.map_err(|e| words(e.to_string()))?;
+        let stored = Stored::load(&store).await.map_err(|e| words(e.to_string()))?;
+        let gateways = ledger_client::gateways(&stored.settings).await.map_err(words)?;
+        let saved = stored.saved_note();
+        let (view, _) = ledger_client::view_of(&gateways, (!saved.is_empty()).then_some(saved.as_str()))
+            .map_err(words)?;
+        Ok(StoredLedger { store, stored, gateways, view })
+    }
+}
+
 /// Submits `entry` through `gateways` from `view`, and keeps what the submission verified (the
 /// checkpoint and the settings used, in `stored`'s records) and any fork evidence it found.
 async fn submit_and_keep(
@@ -491,8 +514,6 @@ async fn submit_and_keep(
 /// `{"index": N, "checkpoint_size": S}`; the error says why nothing was recorded.
 #[wasm_bindgen]
 pub async fn record_access(seed: Vec<u8>, text: String, now: u64) -> Result<String, JsValue> {
-    use assent_app::ledger_state::Stored;
-    use assent_app::{ledger_client, storage::Store};
     use wasm_core::consent::{payload, AccessEvent, LogEntry};
     let words = |text: String| JsValue::from_str(&text);
     let provider = seed_of(&seed)?.provider_key();
@@ -505,12 +526,7 @@ pub async fn record_access(seed: Vec<u8>, text: String, now: u64) -> Result<Stri
     };
     let event = AccessEvent::sign(&grant, &grant.claims().scopes, &provider, now, &mut getrandom::SysRng)
         .map_err(|e| words(e.to_string()))?;
-    let store = Store::open().await.map_err(|e| words(e.to_string()))?;
-    let stored = Stored::load(&store).await.map_err(|e| words(e.to_string()))?;
-    let gateways = ledger_client::gateways(&stored.settings).await.map_err(words)?;
-    let saved = stored.saved_note();
-    let (view, _) =
-        ledger_client::view_of(&gateways, (!saved.is_empty()).then_some(saved.as_str())).map_err(words)?;
+    let StoredLedger { store, stored, gateways, view } = StoredLedger::open().await?;
     let report =
         submit_and_keep(&store, &stored, &gateways, view, LogEntry::Access(event).to_bytes()).await?;
     let Some(placed) = report.submitted else {
@@ -520,6 +536,68 @@ pub async fn record_access(seed: Vec<u8>, text: String, now: u64) -> Result<Stri
         )));
     };
     Ok(serde_json::json!({ "index": placed.index, "checkpoint_size": placed.checkpoint_size }).to_string())
+}
+
+/// The patient's access trail: for each grant in the wallet state `record`, every access event the
+/// log holds for it, verified complete against the access map of a checkpoint verified through
+/// the stored gateway settings (which is kept, with any fork evidence), each event's inclusion
+/// proven; then the hints, with local times `utc_offset_minutes` from UTC. Returns
+/// `{"report": {…}, "html": "…"}`: the report (`wasm_core::trail::report`, also the JSON export)
+/// and the Activity page's view of it, unfiltered.
+#[wasm_bindgen]
+pub async fn access_trail(
+    seed: Vec<u8>,
+    record: Vec<u8>,
+    utc_offset_minutes: i32,
+) -> Result<String, JsValue> {
+    use assent_app::ledger_client;
+    use assent_app::trail_view::{render, TrailFilter};
+    use wasm_core::trail::report::TrailRequest;
+    use wasm_core::trail::HintParams;
+    let words = |text: String| JsValue::from_str(&text);
+    let state = read_state(&seed, &record)?;
+    let StoredLedger { store, stored, gateways, view } = StoredLedger::open().await?;
+    let request = TrailRequest::new(&state.grants, view.trust().origin());
+    let checked = ledger_client::check_trails(&gateways, view, &request.grants_to_check()).await;
+    let settings = serde_json::to_string(&gateways).map_err(|e| words(e.to_string()))?;
+    stored.keep(&store, &settings, checked.view.saved_note().unwrap_or_default()).await;
+    if let (Some(fork), Some(first)) = (&checked.refresh.fork, gateways.first()) {
+        assent_app::ledger_state::keep_fork(&store, &first.vkey, Some(&fork.to_json()))
+            .await
+            .map_err(|e| words(e.to_string()))?;
+    }
+    let params = HintParams { utc_offset_minutes, ..HintParams::default() };
+    let report = request.report(state.grants, checked.grants, &params);
+    let html = render(&report, &TrailFilter::default(), utc_offset_minutes);
+    Ok(serde_json::json!({ "report": report.to_json(), "html": html }).to_string())
+}
+
+/// The Activity page's view of a trail report (JSON, from [`access_trail`]) under a filter: a
+/// provider id and a grant id (empty: all) and `show` (`flagged`: only accesses with a hint).
+#[wasm_bindgen]
+pub fn render_trail(
+    report_json: String,
+    provider: String,
+    grant: String,
+    show: String,
+    utc_offset_minutes: i32,
+) -> Result<String, JsValue> {
+    use assent_app::trail_view::{render, TrailFilter};
+    let report = wasm_core::trail::report::TrailReport::from_json(&report_json)
+        .map_err(|_| JsValue::from_str("the trail could not be read; reload the page"))?;
+    let filter = TrailFilter { provider, grant, flagged_only: show == "flagged" };
+    Ok(render(&report, &filter, utc_offset_minutes))
+}
+
+/// A trail report (JSON, from [`access_trail`]) as a file to download: `csv` or `json`.
+#[wasm_bindgen]
+pub fn export_trail(report_json: String, format: String) -> Result<String, JsValue> {
+    let report = wasm_core::trail::report::TrailReport::from_json(&report_json)
+        .map_err(|_| JsValue::from_str("the trail could not be read; reload the page"))?;
+    Ok(match format.as_str() {
+        "csv" => report.to_csv(),
+        _ => serde_json::to_string_pretty(&report.to_json()).unwrap_or_default(),
+    })
 }
 
 /// The risk hint's ledger line (HTML): the release of the pinned model, checked against the pins,

@@ -1,5 +1,6 @@
 //! One file per page.
 
+pub mod activity;
 pub mod ledger;
 pub mod not_found;
 pub mod provider;

@@ -365,6 +365,18 @@ impl HintParams {
     }
 }
 
+/// A Unix time as the patient reads it, `utc_offset_minutes` from UTC: "14 March 2025 at 03:12".
+pub fn local_when(unix_seconds: u64, utc_offset_minutes: i32) -> String {
+    let params = HintParams { utc_offset_minutes, ..HintParams::default() };
+    words::when(params.local(unix_seconds))
+}
+
+/// What a list of scopes lets a provider see, in plain words ("your medications and …").
+pub fn scopes_in_words(scopes: &[String]) -> String {
+    let texts: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    words::scopes(&texts).0
+}
+
 /// The hints for a trail: `grants` are the patient's grants, `events` the access events recorded
 /// against them (any order). Deterministic; sorted by time, then red before amber.
 pub fn hints(grants: &[GrantTerms], events: &[AccessRecord], params: &HintParams) -> Vec<Hint> {

@@ -3,15 +3,80 @@
 //! event's inclusion was proven; and the [`hints`] on them. `assent trail` prints it as JSON; the
 //! wallet shows it and exports it as JSON or CSV, so the two say the same.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{hints, AccessRecord, GrantTerms, Hint, HintParams};
-use crate::accessmap::TrailOutcome;
+use crate::accessmap::{GrantTrail, TrailGrant, TrailOutcome};
 use crate::consent::fhir::rfc3339;
 use crate::consent::issued::IssuedGrant;
+use crate::consent::{payload, SignedGrant};
+
+/// Which of a wallet's grants a trail check can ask one log about: those its code says are on
+/// that log (an empty answer from another log would look like a complete trail), with readable
+/// keys. The wallet and `assent trail` both plan with it.
+#[derive(Clone, Debug)]
+pub struct TrailRequest {
+    asked: Vec<Result<TrailGrant, String>>,
+}
+
+impl TrailRequest {
+    /// Plans the check of `grants` on the log named `log_origin`.
+    pub fn new(grants: &[IssuedGrant], log_origin: &str) -> TrailRequest {
+        let asked = grants
+            .iter()
+            .map(|grant| {
+                let on_log = payload::decode(&grant.payload)
+                    .ok()
+                    .and_then(|bytes| SignedGrant::decode(&bytes).ok())
+                    .map(|signed| signed.claims().log_origin.clone());
+                match on_log {
+                    Some(origin) if origin == log_origin => {}
+                    Some(origin) => {
+                        return Err(format!(
+                            "the grant is on the ledger {origin}, and the gateways are for {log_origin}; add a gateway of that ledger to check it"
+                        ))
+                    }
+                    None => return Err("its consent code cannot be read, so its ledger is unknown".to_owned()),
+                }
+                TrailGrant::from_hex(&grant.commitment, &grant.provider_key).map_err(|error| error.to_string())
+            })
+            .collect();
+        TrailRequest { asked }
+    }
+
+    /// The grants to hand to [`crate::accessmap::TrailCheck::new`], in order.
+    pub fn grants_to_check(&self) -> Vec<TrailGrant> {
+        self.asked.iter().filter_map(|asked| asked.as_ref().ok().copied()).collect()
+    }
+
+    /// The report, from the same `grants` and what the check found for
+    /// [`grants_to_check`](TrailRequest::grants_to_check) (in its order).
+    pub fn report(
+        self,
+        grants: Vec<IssuedGrant>,
+        checked: Vec<GrantTrail>,
+        params: &HintParams,
+    ) -> TrailReport {
+        let mut outcomes = checked.into_iter().map(|trail| trail.outcome);
+        let pairs: Vec<(IssuedGrant, TrailOutcome)> = grants
+            .into_iter()
+            .zip(self.asked)
+            .map(|(grant, asked)| {
+                let outcome = match asked {
+                    Ok(_) => outcomes.next().unwrap_or_else(|| TrailOutcome::NotVerified {
+                        reason: "the check stopped before this grant".to_owned(),
+                    }),
+                    Err(reason) => TrailOutcome::NotVerified { reason },
+                };
+                (grant, outcome)
+            })
+            .collect();
+        TrailReport::new(&pairs, params)
+    }
+}
 
 /// The whole trail.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrailReport {
     /// Each grant, in the wallet's order.
     pub grants: Vec<GrantReport>,
@@ -20,7 +85,7 @@ pub struct TrailReport {
 }
 
 /// One grant's trail.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantReport {
     /// The grant's id (hex).
     pub grant_id: String,
@@ -41,7 +106,7 @@ pub struct GrantReport {
 }
 
 /// One access event.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventReport {
     /// Its index in the log.
     pub index: u64,
@@ -56,7 +121,7 @@ pub struct EventReport {
     /// Why not, when it was not.
     pub inclusion_note: Option<String>,
     /// The labels of the hints about it ("after revocation", "burst", …).
-    pub flags: Vec<&'static str>,
+    pub flags: Vec<String>,
 }
 
 impl TrailReport {
@@ -75,8 +140,12 @@ impl TrailReport {
             .map(|checked| AccessRecord::from_access(&checked.event, checked.index))
             .collect();
         let hints = hints(&terms, &records, params);
-        let flags = |index: u64| -> Vec<&'static str> {
-            hints.iter().filter(|hint| hint.events.contains(&index)).map(|hint| hint.kind.label()).collect()
+        let flags = |index: u64| -> Vec<String> {
+            hints
+                .iter()
+                .filter(|hint| hint.events.contains(&index))
+                .map(|hint| hint.kind.label().to_owned())
+                .collect()
         };
         let grants = grants
             .iter()
@@ -119,6 +188,11 @@ impl TrailReport {
             })
             .collect();
         TrailReport { grants, hints }
+    }
+
+    /// A report as [`to_json`](TrailReport::to_json) wrote it.
+    pub fn from_json(json: &str) -> Result<TrailReport, serde_json::Error> {
+        serde_json::from_str(json)
     }
 
     /// The report as JSON.
@@ -215,6 +289,7 @@ mod tests {
         let event = &report.grants[0].events[0];
         assert_eq!(event.flags, expected_flags);
         let json = report.to_json();
+        assert_eq!(TrailReport::from_json(&json.to_string()).expect("reads back"), report);
         assert_eq!(json["grants"][0]["grant_id"], issued.id.as_str());
         assert_eq!(json["grants"][0]["verified"], true);
         assert_eq!(json["grants"][0]["events"][0]["index"], 12);
