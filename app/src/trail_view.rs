@@ -114,6 +114,8 @@ fn table(report: &TrailReport, filter: &TrailFilter, utc_offset_minutes: i32) ->
         };
         return format!("<p role=\"status\" data-testid=\"no-accesses\">No accesses to show: {why}.</p>");
     }
+    // Each cell names its column (`data-label`): on a narrow screen the stylesheet shows the rows
+    // as stacked cards, each value under its column's name.
     let mut html = String::from("<table class=\"trail\"><caption>Accesses, newest first</caption><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Provider</th><th scope=\"col\">What they saw</th><th scope=\"col\">Ledger</th><th scope=\"col\">Hints</th></tr></thead><tbody>");
     for (grant, event) in rows {
         let ledger = if event.inclusion_verified {
@@ -128,7 +130,7 @@ fn table(report: &TrailReport, filter: &TrailFilter, utc_offset_minutes: i32) ->
         let flags = if event.flags.is_empty() { "none".to_owned() } else { event.flags.join(", ") };
         let class = if event.flags.is_empty() { "" } else { " class=\"flagged\"" };
         html.push_str(&format!(
-            "<tr data-testid=\"access-event\"{class}><td>{}</td><td>{}</td><td>{}</td><td data-testid=\"access-ledger\">{}</td><td>{}</td></tr>",
+            "<tr data-testid=\"access-event\"{class}><td data-label=\"When\">{}</td><td data-label=\"Provider\">{}</td><td data-label=\"What they saw\">{}</td><td data-label=\"Ledger\" data-testid=\"access-ledger\">{}</td><td data-label=\"Hints\">{}</td></tr>",
             escape(&local_when(event.accessed_at, utc_offset_minutes)),
             escape(short(&grant.provider_id)),
             escape(&scopes_in_words(&event.scopes)),
