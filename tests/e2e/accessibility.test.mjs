@@ -1,9 +1,10 @@
 // Accessibility end to end in Chromium: axe-core (npm) runs on every page — the wallet before
-// and after it exists, and each page locked and unlocked with content (a sample patient's
-// records, a grant and its code, a verified consent code, an access on the Activity page) — in
-// the light and the dark scheme, 360 px and 1280 px wide. Any violation axe rates serious or
-// critical fails, named with its rule, impact and elements; at 360 px nothing may scroll
-// sideways. A full-page screenshot of each page, scheme and width lands in target/e2e/.
+// it exists (both restore forms open), unlocked and locked, and each other page locked and
+// unlocked with content (a sample patient's records, a grant and its code, a verified consent
+// code, an access on the Activity page) — in the light and the dark scheme, 360 px and 1280 px
+// wide. Any violation axe rates serious or critical fails, named with its rule, impact and
+// elements; at 360 px nothing may scroll sideways.
+// A full-page screenshot of each page, scheme and width lands in target/e2e/.
 //
 // axe is injected with `page.evaluate` of its source: a DevTools evaluation, which the page's
 // CSP (script-src 'self', no inline script) does not govern, so the test runs under the same CSP
@@ -80,6 +81,8 @@ test("every page passes axe in both schemes at 360 px and 1280 px, without sidew
 
     await nav(page, "Wallet");
     await page.getByRole("region", { name: "Create a wallet" }).waitFor();
+    // Both ways to restore open, so their forms are checked too.
+    for (const summary of ["From your recovery phrase", "From a backup file"]) await page.getByText(summary).click();
     await check(page, "wallet-new", failures);
     for (const [link, name] of [["Records", "records"], ["Share", "share"], ["Activity", "activity"], ["Provider", "provider"]]) {
       await nav(page, link);
@@ -127,6 +130,11 @@ test("every page passes axe in both schemes at 360 px and 1280 px, without sidew
     await page.getByLabel("Or try a synthetic sample patient (made up, not a real person)").selectOption("a");
     await page.getByTestId("risk-ledger").waitFor({ timeout: 90_000 });
     await check(page, "records", failures);
+
+    await nav(page, "Wallet");
+    await page.getByRole("button", { name: "Lock now" }).click();
+    await page.getByRole("region", { name: "Unlock your wallet" }).waitFor();
+    await check(page, "wallet-locked", failures);
 
     assert.deepEqual(failures, [], `accessibility failures:\n${failures.join("\n")}`);
     assert.deepEqual(problems, []);
