@@ -2,7 +2,11 @@
 // derivation never freezes the page. Messages: {id, op, args} in; {id, ok} or {id, error} out.
 import init, * as vault from "/assent-vault-worker.js";
 
-const ready = init({ module_or_path: "/assent-vault-worker_bg.wasm" });
+// The wasm and the model are fetched with Subresource Integrity from the build's hashes.
+const BUILD = { version: "unstamped", integrity: {} }; // stamped by scripts/stamp-build.mjs
+const checked = (path) => fetch(path, { integrity: BUILD.integrity[path] });
+
+const ready = init({ module_or_path: checked("/assent-vault-worker_bg.wasm") });
 const operations = {
   seal: vault.seal_record,
   open: vault.open_record,
@@ -36,8 +40,8 @@ const operations = {
 let riskModule;
 async function loadRisk() {
   const module = await import("/assent-risk.js");
-  await module.default({ module_or_path: "/assent-risk_bg.wasm" });
-  const response = await fetch("/model/pima-logistic-v1.onnx");
+  await module.default({ module_or_path: checked("/assent-risk_bg.wasm") });
+  const response = await checked("/model/pima-logistic-v1.onnx");
   if (!response.ok) throw `the risk model could not be loaded (HTTP ${response.status})`;
   return { module, model: new Uint8Array(await response.arrayBuffer()) };
 }

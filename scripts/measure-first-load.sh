@@ -7,8 +7,9 @@ cd "$REPO_ROOT/dist"
 if ! command -v brotli >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq brotli >/dev/null
 fi
-# Everything index.html pulls in before the first page renders.
-files=(index.html boot.js styles.css assent-app.js assent-app_bg.wasm)
+# Everything index.html pulls in before the first page renders (the manifest and icon too; the
+# service worker then caches the rest of the shell in the background).
+files=(index.html boot.js styles.css assent-app.js assent-app_bg.wasm manifest.webmanifest icons/icon-192.png)
 printf '| file | raw | gzip -9 | brotli -q 11 |\n|---|---:|---:|---:|\n'
 total_raw=0 total_gz=0 total_br=0
 for file in "${files[@]}"; do

@@ -46,6 +46,8 @@ pub fn App() -> impl IntoView {
     });
     let _ = window_event_listener(leptos::ev::popstate, move |_| path.set(browser::path()));
     let page = Memo::new(move |_| PAGES.iter().position(|(href, _)| *href == path.get()));
+    let update_ready = RwSignal::new(browser::update_ready());
+    let _ = window_event_listener_untyped("assent-update-ready", move |_| update_ready.set(true));
     view! {
         <header class="shell-header">
             <a class="brand" href="/">"Assent"</a>
@@ -55,6 +57,12 @@ pub fn App() -> impl IntoView {
                 }).collect_view()}
             </nav>
         </header>
+        {move || update_ready.get().then(|| view! {
+            <div class="notice update" role="status" data-testid="update-ready">
+                "A new version of Assent is ready. Updating reloads the page and locks your wallet."
+                <button type="button" on:click=|_| browser::apply_update()>"Update now"</button>
+            </div>
+        })}
         <main id="content">
             {move || match page.get() {
                 Some(0) => view! { <Wallet /> }.into_any(),
@@ -68,6 +76,7 @@ pub fn App() -> impl IntoView {
         </main>
         <footer class="shell-footer">
             <p>"Your health data stays in this browser. Only salted commitments reach the ledger."</p>
+            <p data-testid="app-version">"Assent " {env!("CARGO_PKG_VERSION")} ", build " {browser::build_version()}</p>
         </footer>
     }
 }

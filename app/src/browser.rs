@@ -181,3 +181,25 @@ pub fn in_app_link(event: &web_sys::MouseEvent) -> Option<String> {
     }
     Some(link.pathname())
 }
+
+/// The build's version, from `<meta name="assent-build">` (stamped by the build).
+pub fn build_version() -> String {
+    let meta = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|document| document.query_selector("meta[name=assent-build]").ok().flatten());
+    meta.and_then(|meta| meta.get_attribute("content")).unwrap_or_else(|| "unknown".into())
+}
+
+/// Whether a new version of the app is installed and waiting (`boot.js` marks the page and
+/// sends `assent-update-ready`).
+pub fn update_ready() -> bool {
+    let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element());
+    root.is_some_and(|root| root.get_attribute("data-update").as_deref() == Some("ready"))
+}
+
+/// Asks `boot.js` to switch to the waiting version; the page then reloads.
+pub fn apply_update() {
+    if let (Some(window), Ok(event)) = (web_sys::window(), web_sys::Event::new("assent-update-apply")) {
+        let _ = window.dispatch_event(&event);
+    }
+}

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_core::accessmap::{TrailCheck, TrailCheckReport, TrailGrant};
-use wasm_core::consent::ledger_check::{LedgerCheck, LedgerCheckReport};
+use wasm_core::consent::ledger_check::{CheckpointClock, LedgerCheck, LedgerCheckReport};
 use wasm_core::consent::revocation_check::{RevocationCheck, RevocationCheckReport};
 use wasm_core::consent::SignedGrant;
 use wasm_core::tlog::sync::{Fetch, GatewayOutcome, Refresh, RefreshReport, Submit, SubmitReport};
@@ -183,31 +183,33 @@ pub async fn submit(gateways: &[GatewayConfig], view: LogView, entry: Vec<u8>) -
 }
 
 /// Checks that `grant` is at `index` (from its code) of the log the `gateways` serve, from the
-/// view of `saved_note` (see [`LedgerCheck`]).
+/// view of `saved_note`, an offline result dated by `clock` (see [`LedgerCheck`]).
 pub async fn check_grant(
     gateways: &[GatewayConfig],
     saved_note: Option<&str>,
     grant: &SignedGrant,
     index: Option<u64>,
+    clock: CheckpointClock,
 ) -> Result<LedgerCheckReport, String> {
     let (view, _) = view_of(gateways, saved_note)?;
-    let mut machine = LedgerCheck::new(grant, index, view, gateways.len());
+    let mut machine = LedgerCheck::new(grant, index, view, gateways.len()).dated(clock);
     while let Some(fetch) = machine.next_fetch() {
         machine.receive(answer(gateways, &fetch).await);
     }
     Ok(machine.finish())
 }
 
-/// Checks whether `grant` is revoked at `now` in the log the `gateways` serve, from `view`, with
-/// the provider's freshness window (see [`RevocationCheck`]).
+/// Checks whether `grant` is revoked at `clock.now` in the log the `gateways` serve, from
+/// `view`, with the provider's freshness window (see [`RevocationCheck`]).
 pub async fn check_revocation(
     gateways: &[GatewayConfig],
     view: LogView,
     grant: &SignedGrant,
-    now: u64,
+    clock: CheckpointClock,
     freshness_secs: u64,
 ) -> RevocationCheckReport {
-    let mut machine = RevocationCheck::new(grant, view, gateways.len(), now, freshness_secs);
+    let mut machine = RevocationCheck::new(grant, view, gateways.len(), clock.now, freshness_secs)
+        .confirmed_at(clock.confirmed_at);
     while let Some(fetch) = machine.next_fetch() {
         machine.receive(answer(gateways, &fetch).await);
     }

@@ -4,7 +4,8 @@
 
 use crate::browser;
 use crate::storage::{
-    Replaced, StorageError, Store, LEDGER_CHECKPOINT_PREFIX, LEDGER_FORK_PREFIX, LEDGER_GATEWAYS_KEY,
+    Replaced, StorageError, Store, LEDGER_CHECKPOINT_PREFIX, LEDGER_CONFIRMED_PREFIX, LEDGER_FORK_PREFIX,
+    LEDGER_GATEWAYS_KEY,
 };
 use crate::vault_worker::{self, VerdictReport};
 use crate::wallet::WalletError;
@@ -16,6 +17,8 @@ pub struct Stored {
     pub settings: String,
     /// The stored checkpoint of the settings' log, as stored.
     saved: Option<Vec<u8>>,
+    /// When a gateway last served that checkpoint as its latest (Unix seconds), if known.
+    pub confirmed_at: Option<u64>,
 }
 
 fn checkpoint_key(vkey: &str) -> String {
@@ -27,11 +30,14 @@ impl Stored {
     pub async fn load(store: &Store) -> Result<Stored, StorageError> {
         let settings = store.get(LEDGER_GATEWAYS_KEY).await?.and_then(|bytes| String::from_utf8(bytes).ok());
         let settings = settings.unwrap_or_default();
-        let saved = match vault_worker::settings_vkey(&settings) {
-            Some(vkey) => store.get(&checkpoint_key(&vkey)).await?,
-            None => None,
+        let (saved, confirmed_at) = match vault_worker::settings_vkey(&settings) {
+            Some(vkey) => (
+                store.get(&checkpoint_key(&vkey)).await?,
+                store.get_number(&format!("{LEDGER_CONFIRMED_PREFIX}{vkey}")).await?,
+            ),
+            None => (None, None),
         };
-        Ok(Stored { settings, saved })
+        Ok(Stored { settings, saved, confirmed_at })
     }
 
     /// The last verified checkpoint, or empty.
@@ -40,16 +46,22 @@ impl Stored {
     }
 
     /// Keeps what a check or a submission used and verified: the settings, if none were stored
-    /// (the preset), and `note` as the log's latest checkpoint. A write another tab got in
-    /// first wins: its checkpoint was verified too.
-    pub async fn keep(&self, store: &Store, settings_used: &str, note: &str) {
+    /// (the preset), and `note` as the log's latest checkpoint, with the time a gateway served
+    /// it (now, if it is new or `confirmed`: a gateway served it as its latest in this check).
+    /// A write another tab got in first wins: its checkpoint was verified too.
+    pub async fn keep(&self, store: &Store, settings_used: &str, note: &str, confirmed: bool) {
         if self.settings.is_empty() {
             let _ = store
                 .compare_and_put(LEDGER_GATEWAYS_KEY, None, settings_used.as_bytes(), Replaced::Discard)
                 .await;
         }
         let Some(vkey) = vault_worker::settings_vkey(settings_used) else { return };
-        if note.is_empty() || note.as_bytes() == self.saved.as_deref().unwrap_or_default() {
+        let unchanged = note.as_bytes() == self.saved.as_deref().unwrap_or_default();
+        if !note.is_empty() && (confirmed || !unchanged) {
+            let confirmed_key = format!("{LEDGER_CONFIRMED_PREFIX}{vkey}");
+            let _ = store.put_number(&confirmed_key, browser::now_ms() / 1000).await;
+        }
+        if note.is_empty() || unchanged {
             return;
         }
         let key = checkpoint_key(&vkey);
@@ -97,12 +109,12 @@ pub async fn verify_on_ledger(
         now,
         audience,
         &stored.settings,
-        &stored.saved_note(),
+        (&stored.saved_note(), stored.confirmed_at),
         freshness_minutes,
     )
     .await?;
     if let Some(vkey) = vault_worker::settings_vkey(&kept.settings) {
-        stored.keep(&store, &kept.settings, &kept.note).await;
+        stored.keep(&store, &kept.settings, &kept.note, kept.confirmed).await;
         keep_fork(&store, &vkey, kept.fork.as_deref()).await?;
     }
     Ok(verdict)

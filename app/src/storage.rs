@@ -25,6 +25,9 @@ pub const FRESHNESS_MINUTES_KEY: &str = "settings/freshness-minutes";
 pub const LEDGER_GATEWAYS_KEY: &str = "settings/ledger-gateways";
 /// Followed by a log's verifier key: the last checkpoint of that log the wallet verified.
 pub const LEDGER_CHECKPOINT_PREFIX: &str = "ledger/checkpoint/";
+/// Followed by a log's verifier key: when a gateway last served that checkpoint as its latest,
+/// in Unix seconds as decimal text (what dates an offline check).
+pub const LEDGER_CONFIRMED_PREFIX: &str = "ledger/confirmed-at/";
 /// Followed by a log's verifier key: evidence of a fork of that log (JSON), once one is seen.
 pub const LEDGER_FORK_PREFIX: &str = "ledger/fork/";
 /// Prefix of records kept aside when they were replaced (damaged or not).

@@ -477,18 +477,20 @@ pub struct LedgerKept {
     pub note: String,
     /// Fork evidence (JSON), if the gateways showed a fork.
     pub fork: Option<String>,
+    /// A gateway served the latest verified checkpoint in this check.
+    pub confirmed: bool,
 }
 
 /// Verifies a consent code's text in the worker and, if the offline checks pass, its place on
 /// the ledger through the stored gateway settings (JSON; empty: the local gateway), from the
-/// last verified checkpoint (empty: none); "not revoked" needs a checkpoint at most
-/// `freshness_minutes` old.
+/// last verified checkpoint (empty: none) and when a gateway last confirmed it (`saved`);
+/// "not revoked" needs a checkpoint at most `freshness_minutes` old.
 pub async fn verify_on_ledger(
     text: &str,
     now: u64,
     audience: Option<&[u8; 32]>,
     settings: &str,
-    saved_note: &str,
+    (saved_note, confirmed_at): (&str, Option<u64>),
     freshness_minutes: u64,
 ) -> Result<(VerdictReport, LedgerKept), WorkerError> {
     let args = Array::of5(
@@ -498,6 +500,7 @@ pub async fn verify_on_ledger(
         &settings.into(),
         &saved_note.into(),
     );
+    args.push(&JsValue::from(confirmed_at.unwrap_or_default()));
     args.push(&JsValue::from(freshness_minutes));
     let reply = parse_reply(&text_reply(call("verifyOnLedger", args).await.map_err(reason)?)?)?;
     let settings = js_sys::JSON::stringify(&field(&reply, "settings")?)
@@ -507,6 +510,7 @@ pub async fn verify_on_ledger(
         settings,
         note: field_text(&reply, "note").unwrap_or_default(),
         fork: field_text(&reply, "fork"),
+        confirmed: field(&reply, "confirmed")?.as_bool().unwrap_or(false),
     };
     Ok((verdict_of(&reply)?, kept))
 }

@@ -402,7 +402,7 @@ impl Wallet {
         )
         .await?;
         self.store_state(published.change).await?;
-        stored.keep(&store, &published.settings, &published.note).await;
+        stored.keep(&store, &published.settings, &published.note, false).await;
         Ok(())
     }
 

@@ -13,36 +13,13 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gatewayForThisFile, gotoApp, nav, openPage, screenshot, screenshotDir } from "./harness.mjs";
-import { createWallet } from "./wallet-steps.mjs";
+import { checkText, createWallet, signGrant } from "./wallet-steps.mjs";
 
 const gateway = gatewayForThisFile();
 
-async function signGrant(page, providerId) {
-  await nav(page, "Share");
-  await page.getByLabel("Provider id (from the provider's page)").fill(providerId);
-  await page.getByLabel("Laboratory results").check();
-  await page.getByLabel("Conditions and diagnoses").check();
-  await page.getByLabel("For how many days").fill("30");
-  await page.getByRole("button", { name: "Sign and show the code" }).click();
-  await page.getByTestId("grant-qr").locator("svg").waitFor();
-  const unplaced = (await page.getByTestId("grant-payload").inputValue()).trim();
-  // Once the ledger has the grant and its inclusion is verified, the code shows its place.
-  await page.getByTestId("code-on-ledger").waitFor({ timeout: 30_000 });
-  return { unplaced, placed: (await page.getByTestId("grant-payload").inputValue()).trim() };
-}
-
-/** Pastes a code, checks it, and returns the headline of *this* check's verdict. */
-async function checkText(page, text) {
-  const verdict = page.getByTestId("verdict");
-  const before = Number(await verdict.getAttribute("data-checks-completed"));
-  await page.getByLabel("Or paste the code's text").fill(text);
-  await page.getByRole("button", { name: "Check" }).click();
-  await page.locator(`[data-testid=verdict][data-checks-completed="${before + 1}"]`).waitFor();
-  return (await page.getByTestId("verdict-headline").textContent()).trim();
-}
-
 test("a grant signed on the Share page verifies from a screenshot of its QR code", async () => {
-  const { browser, page, problems } = await openPage(gateway.url);
+  // Blocks the service worker: this test reroutes requests, which routes do not see through it.
+  const { browser, page, problems } = await openPage(gateway.url, [], { serviceWorkers: "block" });
   try {
     await gotoApp(page, gateway.url, problems);
     await createWallet(page);

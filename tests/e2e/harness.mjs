@@ -23,12 +23,13 @@ const chromiumFlags = [
 ];
 
 /** Starts `assent serve` and resolves once it prints its URL: on `listen` (default a free
- *  loopback port), with the log key in `keyDir` (default a fresh one), and fresh data. */
-export async function startGateway({ listen = "127.0.0.1:0", keyDir } = {}) {
+ *  loopback port), with the log key in `keyDir` (default a fresh one), the built app in `app`
+ *  (default dist/), and fresh data. */
+export async function startGateway({ listen = "127.0.0.1:0", keyDir, app = join(repoRoot, "dist") } = {}) {
   const state = mkdtempSync(join(tmpdir(), "assent-e2e-"));
   const child = spawn(
     assentBin,
-    ["serve", "--data", join(state, "data"), "--key", keyDir ?? join(state, "keys"), "--listen", listen, "--app", join(repoRoot, "dist")],
+    ["serve", "--data", join(state, "data"), "--key", keyDir ?? join(state, "keys"), "--listen", listen, "--app", app],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   const exited = new Promise((resolveExit) => child.on("exit", resolveExit));
@@ -77,10 +78,23 @@ export function gatewayForThisFile() {
 /** Follows a link of the main navigation. */
 export const nav = (page, name) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name }).click();
 
-/** Launches Chromium with a fresh profile (and `extraArgs`); returns the browser and a page whose problems are recorded. */
-export async function openPage(baseUrl, extraArgs = []) {
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: [...chromiumFlags, ...extraArgs] });
-  const context = await browser.newContext();
+/** Launches Chromium with a fresh profile (and `extraArgs`); returns the browser and a page whose
+ *  problems are recorded. The app's service worker runs unless `serviceWorkers` is "block": a
+ *  test that reroutes requests with `page.route` blocks it, since routes do not see the requests
+ *  a service worker makes. `persistent` keeps the profile on disk rather than in memory. */
+export async function openPage(baseUrl, extraArgs = [], { serviceWorkers = "allow", persistent = false } = {}) {
+  const launch = { executablePath: "/usr/bin/chromium", headless: true, args: [...chromiumFlags, ...extraArgs] };
+  let browser;
+  let context;
+  if (persistent) {
+    // A profile on disk, as a user's is (installability needs one); closing removes it.
+    const profile = mkdtempSync(join(tmpdir(), "assent-profile-"));
+    context = await chromium.launchPersistentContext(profile, { ...launch, serviceWorkers });
+    browser = { close: async () => (await context.close(), rmSync(profile, { recursive: true, force: true })) };
+  } else {
+    browser = await chromium.launch(launch);
+    context = await browser.newContext({ serviceWorkers });
+  }
   const page = await context.newPage();
   const problems = [];
   const origin = new URL(baseUrl).origin;
@@ -89,9 +103,10 @@ export async function openPage(baseUrl, extraArgs = []) {
   });
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   page.on("requestfailed", (request) => problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
-  page.on("request", (request) => {
+  // On the context, so requests of the service worker count too.
+  context.on("request", (request) => {
     const url = new URL(request.url());
-    if (url.protocol !== "data:" && url.origin !== origin) problems.push(`request to another origin: ${request.url()}`);
+    if (!["data:", "blob:"].includes(url.protocol) && url.origin !== origin) problems.push(`request to another origin: ${request.url()}`);
   });
   page.on("response", (response) => {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()} for ${response.url()}`);

@@ -39,7 +39,8 @@ function bundleWith(observation) {
 
 test("records import from a sample and a file, stay sealed, and bad bundles change nothing", async () => {
   const dir = mkdtempSync(join(tmpdir(), "assent-e2e-records-"));
-  const { browser, page, problems } = await openPage(gateway.url);
+  // Blocks the service worker: this test reroutes requests, which routes do not see through it.
+  const { browser, page, problems } = await openPage(gateway.url, [], { serviceWorkers: "block" });
   try {
     await gotoApp(page, gateway.url, problems);
     const fetched = [];

@@ -1,4 +1,5 @@
-// The app shell in a real browser: navigation, the router and the security headers as served.
+// The app shell in a real browser: navigation between pages in place, the exact security headers
+// as served, and the CSP enforced on the page the service worker serves.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gatewayForThisFile, gotoApp, openPage, screenshot } from "./harness.mjs";
@@ -8,11 +9,16 @@ const gateway = gatewayForThisFile();
 test("the served page carries the strict security headers", async () => {
   const response = await fetch(gateway.url);
   assert.equal(response.status, 200);
-  const csp = response.headers.get("content-security-policy");
-  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
-  assert.match(csp, /object-src 'none'/);
-  assert.match(csp, /frame-ancestors 'none'/);
-  assert.doesNotMatch(csp, /unsafe-inline/);
+  // The exact policy: own scripts and wasm only ('wasm-unsafe-eval', no inline script or
+  // style), no plugins, no <base>, never framed; requests to this origin and HTTPS gateways.
+  assert.equal(
+    response.headers.get("content-security-policy"),
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; " +
+      "connect-src 'self' https:; font-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; " +
+      "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  );
+  assert.equal(response.headers.get("x-frame-options"), "DENY");
+  assert.equal(response.headers.get("referrer-policy"), "no-referrer");
   assert.equal(response.headers.get("x-content-type-options"), "nosniff");
   const html = await response.text();
   assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, "no inline script in index.html");
@@ -52,3 +58,30 @@ test("every page of the shell is reachable from the navigation", async () => {
   }
 });
 
+
+test("the page the service worker serves keeps the policy: an inline script does not run", async () => {
+  const { browser, page, problems } = await openPage(gateway.url);
+  try {
+    await gotoApp(page, gateway.url, problems);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
+    const response = await page.reload();
+    assert.ok(response.fromServiceWorker(), "served from the service worker's cache");
+    const served = await fetch(gateway.url);
+    assert.equal(response.headers()["content-security-policy"], served.headers.get("content-security-policy"));
+    await page.locator("main#content h1").first().waitFor();
+    const outcome = await page.evaluate(async () => {
+      const violation = new Promise((resolve) =>
+        document.addEventListener("securitypolicyviolation", (event) => resolve(event.effectiveDirective), { once: true }),
+      );
+      const script = document.createElement("script");
+      script.textContent = "window.inlineRan = true;";
+      document.body.append(script);
+      return { directive: await violation, ran: window.inlineRan === true };
+    });
+    assert.deepEqual(outcome, { directive: "script-src-elem", ran: false });
+    const others = problems.filter((problem) => !problem.includes("Content Security Policy"));
+    assert.deepEqual(others, []);
+  } finally {
+    await browser.close();
+  }
+});

@@ -1,6 +1,7 @@
 // Wallet steps shared by the end-to-end tests: create a wallet through the onboarding UI, read
 // its public key, restore from the phrase.
 import assert from "node:assert/strict";
+import { nav } from "./harness.mjs";
 
 export const PASSPHRASE = "tangerine orbit velvet quarry lantern";
 export const NEW_PASSPHRASE = "marble harbor pickle sunrise kettle";
@@ -63,4 +64,30 @@ export async function createWallet(page) {
 export async function unlock(page, passphrase) {
   await page.getByLabel("Passphrase", { exact: true }).fill(passphrase);
   await page.getByRole("button", { name: "Unlock" }).click();
+}
+
+/** Signs a grant to `providerId` on the Share page and waits until the ledger has it: its code
+ *  without and with its ledger place. */
+export async function signGrant(page, providerId) {
+  await nav(page, "Share");
+  await page.getByLabel("Provider id (from the provider's page)").fill(providerId);
+  await page.getByLabel("Laboratory results").check();
+  await page.getByLabel("Conditions and diagnoses").check();
+  await page.getByLabel("For how many days").fill("30");
+  await page.getByRole("button", { name: "Sign and show the code" }).click();
+  await page.getByTestId("grant-qr").locator("svg").waitFor();
+  const unplaced = (await page.getByTestId("grant-payload").inputValue()).trim();
+  // Once the ledger has the grant and its inclusion is verified, the code shows its place.
+  await page.getByTestId("code-on-ledger").waitFor({ timeout: 30_000 });
+  return { unplaced, placed: (await page.getByTestId("grant-payload").inputValue()).trim() };
+}
+
+/** Pastes a code on the Provider page, checks it, and returns the headline of *this* check's verdict. */
+export async function checkText(page, text) {
+  const verdict = page.getByTestId("verdict");
+  const before = Number(await verdict.getAttribute("data-checks-completed"));
+  await page.getByLabel("Or paste the code's text").fill(text);
+  await page.getByRole("button", { name: "Check" }).click();
+  await page.locator(`[data-testid=verdict][data-checks-completed="${before + 1}"]`).waitFor();
+  return (await page.getByTestId("verdict-headline").textContent()).trim();
 }

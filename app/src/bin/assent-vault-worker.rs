@@ -179,9 +179,10 @@ pub fn verify_payload(text: &str, now: u64, audience: &[u8]) -> String {
 /// Like [`verify_payload`], and then, if the offline checks pass, checks the grant's place on the
 /// ledger and its revocation status (a verified revocation map proof, from a checkpoint at most
 /// `freshness_minutes` old) through the gateways in `gateways_json` (empty: the local gateway)
-/// from the view of `saved_note` (empty: none). The report adds `settings` (the gateways used),
-/// `note` (the latest verified checkpoint, to keep) and `fork` (evidence, if the gateways showed a
-/// fork).
+/// from the view of `saved_note` (empty: none), which a gateway last confirmed at `confirmed_at`
+/// (Unix seconds; 0: unknown), what dates the checks when no gateway answers. The report adds
+/// `settings` (the gateways used), `note` (the latest verified checkpoint, to keep), `confirmed`
+/// (a gateway served it in this check) and `fork` (evidence, if the gateways showed a fork).
 #[wasm_bindgen]
 pub async fn verify_payload_on_ledger(
     text: String,
@@ -189,30 +190,36 @@ pub async fn verify_payload_on_ledger(
     audience: Vec<u8>,
     gateways_json: String,
     saved_note: String,
+    confirmed_at: u64,
     freshness_minutes: u64,
 ) -> Result<String, JsValue> {
     use assent_app::ledger_client;
+    use wasm_core::consent::ledger_check::CheckpointClock;
     use wasm_core::consent::{payload, report, CheckName};
     let audience: Option<[u8; 32]> = audience.as_slice().try_into().ok();
     let mut verdict = payload::verify(&text, now, audience.as_ref());
+    let clock = CheckpointClock { now, confirmed_at: (confirmed_at > 0).then_some(confirmed_at) };
     let (mut settings, mut note, mut fork) = (serde_json::Value::Null, String::new(), None);
+    let mut confirmed = false;
     if let Some(grant) = verdict.grant.clone().filter(|_| verdict.offline_checks_pass()) {
         let gateways = ledger_client::gateways(&gateways_json).await.map_err(|e| JsValue::from_str(&e))?;
         let saved = (!saved_note.is_empty()).then_some(saved_note.as_str());
         let index = payload::ledger_index(&text).ok().flatten();
-        let checked = ledger_client::check_grant(&gateways, saved, &grant, index)
+        let checked = ledger_client::check_grant(&gateways, saved, &grant, index, clock)
             .await
             .map_err(|e| JsValue::from_str(&e))?;
+        confirmed = checked.refresh.any_verified();
         verdict.set(CheckName::Ledger, checked.outcome);
         fork = checked.refresh.fork.map(|evidence| evidence.to_json());
         let revocation = ledger_client::check_revocation(
             &gateways,
             checked.view,
             &grant,
-            now,
+            clock,
             wasm_core::consent::revocation_check::freshness_secs(freshness_minutes),
         )
         .await;
+        confirmed |= revocation.refresh.any_verified();
         verdict.set(CheckName::Revocation, revocation.outcome);
         fork = fork.or_else(|| revocation.refresh.fork.map(|evidence| evidence.to_json()));
         settings = serde_json::json!(gateways);
@@ -221,6 +228,7 @@ pub async fn verify_payload_on_ledger(
     let mut reply = report::verdict_json(&verdict);
     reply["settings"] = settings;
     reply["note"] = note.into();
+    reply["confirmed"] = confirmed.into();
     reply["fork"] = fork.into();
     Ok(reply.to_string())
 }
@@ -499,7 +507,7 @@ async fn submit_and_keep(
     let words = |text: String| JsValue::from_str(&text);
     let (view, report) = assent_app::ledger_client::submit(gateways, view, entry).await;
     let settings = serde_json::to_string(gateways).map_err(|e| words(e.to_string()))?;
-    stored.keep(store, &settings, view.saved_note().unwrap_or_default()).await;
+    stored.keep(store, &settings, view.saved_note().unwrap_or_default(), false).await;
     if let (Some(fork), Some(first)) = (&report.fork, gateways.first()) {
         assent_app::ledger_state::keep_fork(store, &first.vkey, Some(&fork.to_json()))
             .await
@@ -560,7 +568,8 @@ pub async fn access_trail(
     let request = TrailRequest::new(&state.grants, view.trust().origin());
     let checked = ledger_client::check_trails(&gateways, view, &request.grants_to_check()).await;
     let settings = serde_json::to_string(&gateways).map_err(|e| words(e.to_string()))?;
-    stored.keep(&store, &settings, checked.view.saved_note().unwrap_or_default()).await;
+    let confirmed = checked.refresh.any_verified();
+    stored.keep(&store, &settings, checked.view.saved_note().unwrap_or_default(), confirmed).await;
     if let (Some(fork), Some(first)) = (&checked.refresh.fork, gateways.first()) {
         assent_app::ledger_state::keep_fork(&store, &first.vkey, Some(&fork.to_json()))
             .await

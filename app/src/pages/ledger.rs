@@ -30,7 +30,8 @@ async fn check() -> Result<LedgerView, String> {
         .await
         .map_err(|e| e.to_string())?;
     let latest_note = report.latest.as_ref().map(|latest| latest.note.as_str()).unwrap_or_default();
-    stored.keep(&store, &report.settings, latest_note).await;
+    let confirmed = report.gateways.iter().any(|gateway| gateway.outcome == "verified");
+    stored.keep(&store, &report.settings, latest_note, confirmed).await;
     let fork = ledger_state::keep_fork(&store, &report.vkey, report.fork.as_deref())
         .await
         .map_err(|e| e.to_string())?;

@@ -207,10 +207,15 @@ fn VerdictPanel(verdict: VerdictReport) -> impl IntoView {
             <ul class="checks">
                 {verdict.checks.into_iter().map(|check| {
                     let class = match check.outcome.as_str() { "passed" => "passed", "failed" => "failed", _ => "not-checked" };
-                    let outcome = check.outcome.replace('_', " ");
+                    // An offline result says so itself ("offline, as of checkpoint …").
+                    let outcome = if check.detail.starts_with("offline") {
+                        String::new()
+                    } else {
+                        format!("{} — ", check.outcome.replace('_', " "))
+                    };
                     view! {
                         <li class=class data-testid=format!("check-{}", check.check)>
-                            <strong>{check_label(&check.check)}</strong>": " {outcome} " — " {check.detail}
+                            <strong>{check_label(&check.check)}</strong>": " {outcome} {check.detail}
                         </li>
                     }
                 }).collect_view()}

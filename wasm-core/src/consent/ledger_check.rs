@@ -6,10 +6,42 @@
 //! gateway is caught), then reads the entry at the index from an entry bundle and proves it is in
 //! the verified tree. The entry must be this grant's signed commitment statement: the index in
 //! the code is an unsigned hint, so a wrong one fails here and never passes.
+//!
+//! When no gateway answers (the provider is offline), the check rests on the last checkpoint the
+//! client verified: inclusion proven from tiles it still has (the app's service worker keeps
+//! them) is shown "offline, as of checkpoint S, N minutes old", never as passed, because a
+//! stored view cannot show a fork or a newer state made since.
 
 use super::{CheckOutcome, LogEntry, SignedGrant};
 use crate::tlog::sync::{Fetch, ProveInclusion, Refresh, RefreshReport};
-use crate::tlog::view::LogView;
+use crate::tlog::view::{LogView, VerifiedCheckpoint};
+
+/// How every offline result begins: [`CheckpointClock::offline_as_of`].
+pub const OFFLINE_AS_OF: &str = "offline, as of checkpoint";
+
+/// The time of a check and when a gateway last confirmed the client's stored checkpoint: what
+/// dates a result that rests on that checkpoint because no gateway answered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CheckpointClock {
+    /// Now, in Unix seconds.
+    pub now: u64,
+    /// When a gateway last served the stored checkpoint as its latest (Unix seconds), if known.
+    pub confirmed_at: Option<u64>,
+}
+
+impl CheckpointClock {
+    /// "offline, as of checkpoint S, N minutes old": its age from the later of its newest
+    /// witness cosignature and the last time a gateway confirmed it.
+    pub fn offline_as_of(&self, latest: &VerifiedCheckpoint) -> String {
+        let size = latest.size();
+        match latest.newest_cosignature().into_iter().chain(self.confirmed_at).max() {
+            Some(time) => {
+                format!("{OFFLINE_AS_OF} {size}, {} minutes old", self.now.saturating_sub(time) / 60)
+            }
+            None => format!("{OFFLINE_AS_OF} {size}, of unknown age"),
+        }
+    }
+}
 
 /// Checks one grant against the log, through `gateway_count` gateways of it.
 #[derive(Debug)]
@@ -17,6 +49,7 @@ pub struct LedgerCheck {
     grant: SignedGrant,
     index: u64,
     gateway_count: usize,
+    clock: CheckpointClock,
     /// Always set between calls; taken only while moving to the next stage.
     stage: Option<Stage>,
 }
@@ -24,8 +57,18 @@ pub struct LedgerCheck {
 #[derive(Debug)]
 enum Stage {
     Refresh(Refresh),
-    Prove { view: LogView, refresh: RefreshReport, prove: Box<ProveInclusion> },
-    Done { view: LogView, refresh: RefreshReport, outcome: CheckOutcome },
+    /// `offline`: no gateway served a checkpoint, so the proof is against the stored one.
+    Prove {
+        view: LogView,
+        refresh: RefreshReport,
+        prove: Box<ProveInclusion>,
+        offline: bool,
+    },
+    Done {
+        view: LogView,
+        refresh: RefreshReport,
+        outcome: CheckOutcome,
+    },
 }
 
 /// The end of a [`LedgerCheck`].
@@ -67,8 +110,15 @@ impl LedgerCheck {
             grant: grant.clone(),
             index: index.unwrap_or_default(),
             gateway_count,
+            clock: CheckpointClock::default(),
             stage: Some(stage),
         }
+    }
+
+    /// Dates an offline result (see [`CheckpointClock`]); without it, its age is unknown.
+    pub fn dated(mut self, clock: CheckpointClock) -> LedgerCheck {
+        self.clock = clock;
+        self
     }
 
     /// The next request to make, or `None` when the check is over.
@@ -109,8 +159,9 @@ impl LedgerCheck {
                 let (view, refresh) = refresh.finish();
                 self.after_refresh(view, refresh)
             }
-            Stage::Prove { view, refresh, prove } => {
-                let outcome = self.entry_outcome(prove);
+            Stage::Prove { view, refresh, prove, offline } => {
+                let as_of = view.latest().filter(|_| offline).map(|latest| self.clock.offline_as_of(latest));
+                let outcome = self.entry_outcome(prove, as_of);
                 Stage::Done { view, refresh, outcome }
             }
             done @ Stage::Done { .. } => done,
@@ -129,35 +180,56 @@ impl LedgerCheck {
             );
             return Stage::Done { view, refresh, outcome: CheckOutcome::NotChecked(why) };
         };
+        let offline = !refresh.any_verified();
         if self.index >= size {
-            let why = format!(
-                "the latest verified checkpoint holds {size} entries, not yet entry {}; check again in a moment",
-                self.index
-            );
+            let why = match view.latest().filter(|_| offline) {
+                Some(latest) => format!(
+                    "{}, which holds {size} entries, not yet entry {}; check again online",
+                    self.clock.offline_as_of(latest),
+                    self.index
+                ),
+                None => format!(
+                    "the latest verified checkpoint holds {size} entries, not yet entry {}; check again in a moment",
+                    self.index
+                ),
+            };
             return Stage::Done { view, refresh, outcome: CheckOutcome::NotChecked(why) };
         }
         match ProveInclusion::read_entry(&view, self.index, self.gateway_count) {
-            Ok(prove) => Stage::Prove { view, refresh, prove: Box::new(prove) },
+            Ok(prove) => Stage::Prove { view, refresh, prove: Box::new(prove), offline },
             Err(error) => Stage::Done { view, refresh, outcome: CheckOutcome::NotChecked(error.to_string()) },
         }
     }
 
-    /// The outcome once the entry at the index was read and its inclusion proven (or not).
-    fn entry_outcome(&self, prove: Box<ProveInclusion>) -> CheckOutcome {
+    /// The outcome once the entry at the index was read and its inclusion proven (or not);
+    /// `as_of` words an offline result.
+    fn entry_outcome(&self, prove: Box<ProveInclusion>, as_of: Option<String>) -> CheckOutcome {
         let report = prove.finish();
         let (Some(included), Some(entry)) = (report.included, report.entry) else {
             let reasons: Vec<String> = report.failures.into_iter().map(|(_, reason)| reason).collect();
-            return CheckOutcome::NotChecked(format!(
-                "no gateway proved entry {} ({}); check again later",
-                self.index,
-                reasons.join("; ")
-            ));
+            return CheckOutcome::NotChecked(match as_of {
+                Some(as_of) => format!(
+                    "{as_of}: entry {} could not be proven without a gateway; check again online",
+                    self.index
+                ),
+                None => format!(
+                    "no gateway proved entry {} ({}); check again later",
+                    self.index,
+                    reasons.join("; ")
+                ),
+            });
         };
         match LogEntry::verify(&entry) {
-            Ok(LogEntry::Grant(statement)) if statement.matches(&self.grant) => CheckOutcome::Passed(format!(
-                "on the ledger at index {}, verified against checkpoint size {}",
-                included.index, included.checkpoint_size
-            )),
+            Ok(LogEntry::Grant(statement)) if statement.matches(&self.grant) => match as_of {
+                Some(as_of) => CheckOutcome::NotChecked(format!(
+                    "{as_of}: on the ledger at index {}, verified against that checkpoint; check again online",
+                    included.index
+                )),
+                None => CheckOutcome::Passed(format!(
+                    "on the ledger at index {}, verified against checkpoint size {}",
+                    included.index, included.checkpoint_size
+                )),
+            },
             _ => CheckOutcome::Failed(format!(
                 "the ledger's entry {} is not this grant's: the code's ledger place is wrong or was altered, so the grant is not shown to be on the ledger; ask the patient for the code again",
                 included.index
@@ -294,5 +366,45 @@ mod tests {
         }
         let outcome = offline.finish().outcome;
         assert!(matches!(&outcome, CheckOutcome::NotChecked(why) if why.contains("could not be reached")));
+    }
+
+    #[test]
+    fn offline_it_rests_on_the_stored_checkpoint_dated_and_never_passes() {
+        let (ours, our_entry) = grant(1, ORIGIN);
+        let mut log = TestLog::new(1);
+        log.append(2, "noise");
+        log.append_entries(vec![our_entry]);
+        let stored = LogView::restore(log.trust(), &log.note()).expect("the stored checkpoint verifies");
+        let clock = CheckpointClock { now: NOW + 7 * 60, confirmed_at: Some(NOW) };
+        // No gateway serves a checkpoint; `tiles` says whether tiles kept from earlier remain.
+        let offline = |index: u64, tiles: bool| {
+            let mut check = LedgerCheck::new(&ours, Some(index), stored.clone(), 1).dated(clock);
+            while let Some(fetch) = check.next_fetch() {
+                check.receive(log.answer_offline(&fetch.path, tiles));
+            }
+            check.finish().outcome
+        };
+        assert_eq!(
+            offline(2, true),
+            CheckOutcome::NotChecked(
+                "offline, as of checkpoint 3, 7 minutes old: on the ledger at index 2, verified against that checkpoint; check again online".into()
+            )
+        );
+        assert_eq!(
+            offline(2, false),
+            CheckOutcome::NotChecked(
+                "offline, as of checkpoint 3, 7 minutes old: entry 2 could not be proven without a gateway; check again online".into()
+            )
+        );
+        assert!(detail(&offline(3, true)).contains("which holds 3 entries, not yet entry 3"));
+        // A wrong place is still a failure offline: the proof shows another entry there.
+        assert!(matches!(offline(0, true), CheckOutcome::Failed(_)));
+
+        // Undated: no witness and no confirmation time.
+        let mut check = LedgerCheck::new(&ours, Some(2), stored, 1);
+        while check.next_fetch().is_some() {
+            check.receive(Err("could not be reached".into()));
+        }
+        assert!(detail(&check.finish().outcome).starts_with("offline, as of checkpoint 3, of unknown age:"));
     }
 }

@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use super::grant::REVOCATION_NOT_CHECKED;
+use super::ledger_check::OFFLINE_AS_OF;
 use super::{CheckName, CheckOutcome, SignedGrant, Verdict};
 
 /// The check's name in reports.
@@ -37,7 +38,22 @@ pub fn headline(verdict: &Verdict) -> String {
             "Signed by the patient, within its dates and on the ledger (verified), but revocation is not confirmed: {why}. Treat it as unconfirmed."
         ),
         (true, _) => "Signed by the patient, within its dates and on the ledger (verified). Revocation is not checked yet.".into(),
-        _ => "The offline checks pass: signed by the patient and within its dates. The ledger and revocation are not checked yet, so treat it as unconfirmed.".into(),
+        _ => match offline_as_of(verdict) {
+            Some(as_of) => format!(
+                "The offline checks pass: signed by the patient and within its dates. No gateway answered, so the ledger and revocation checks rest on the last checkpoint this browser verified ({as_of}): treat it as unconfirmed until you check again online."
+            ),
+            None => "The offline checks pass: signed by the patient and within its dates. The ledger and revocation are not checked yet, so treat it as unconfirmed.".into(),
+        },
+    }
+}
+
+/// "offline, as of checkpoint S, N minutes old", when the ledger check rested on the stored
+/// checkpoint because no gateway answered.
+fn offline_as_of(verdict: &Verdict) -> Option<&str> {
+    let ledger = verdict.checks.iter().find(|check| check.name == CheckName::Ledger)?;
+    match &ledger.outcome {
+        CheckOutcome::NotChecked(why) if why.starts_with(OFFLINE_AS_OF) => why.split(':').next(),
+        _ => None,
     }
 }
 

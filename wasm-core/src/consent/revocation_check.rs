@@ -9,8 +9,11 @@
 //! a revoked grant without a proof against a root the log signed.
 //!
 //! "Not revoked" passes only while the checkpoint is fresh: witnessed within `freshness_secs`
-//! of `now`, or, for a log without witnesses, fetched from a gateway in this very check.
+//! of `now`, or, for a log without witnesses, fetched from a gateway in this very check. When no
+//! gateway answers, a proof the client still has (the app's service worker keeps them) is shown
+//! "offline, as of checkpoint S, N minutes old", never as passed; a proven revocation still fails.
 
+use super::ledger_check::CheckpointClock;
 use super::{CheckOutcome, SignedGrant};
 use crate::revmap::{root_from_checkpoint, verify_at_checkpoint, MapKey, MapProof, MapStatus};
 use crate::tlog::sync::{Fetch, Refresh, RefreshReport};
@@ -33,7 +36,7 @@ pub fn freshness_secs(minutes: u64) -> u64 {
 #[derive(Debug)]
 pub struct RevocationCheck {
     key: MapKey,
-    now: u64,
+    clock: CheckpointClock,
     freshness_secs: u64,
     gateway_count: usize,
     /// Always set between calls; taken only while moving to the next stage.
@@ -81,11 +84,18 @@ impl RevocationCheck {
         };
         RevocationCheck {
             key: MapKey::of_grant(grant),
-            now,
+            clock: CheckpointClock { now, confirmed_at: None },
             freshness_secs,
             gateway_count,
             stage: Some(stage),
         }
+    }
+
+    /// Dates an offline result: `confirmed_at` is when a gateway last served the stored
+    /// checkpoint as its latest (see [`CheckpointClock`]).
+    pub fn confirmed_at(mut self, confirmed_at: Option<u64>) -> RevocationCheck {
+        self.clock.confirmed_at = confirmed_at;
+        self
     }
 
     /// The next request to make, or `None` when the check is over.
@@ -123,10 +133,16 @@ impl RevocationCheck {
                         if gateway + 1 < self.gateway_count {
                             Stage::Prove { view, refresh, gateway: gateway + 1, failures }
                         } else {
-                            let why = format!(
-                                "no gateway gave a valid revocation proof ({}); check again later",
-                                failures.join("; ")
-                            );
+                            let why = match view.latest().filter(|_| !refresh.any_verified()) {
+                                Some(latest) => format!(
+                                    "{}: the revocation status could not be read without a gateway; check again online",
+                                    self.clock.offline_as_of(latest)
+                                ),
+                                None => format!(
+                                    "no gateway gave a valid revocation proof ({}); check again later",
+                                    failures.join("; ")
+                                ),
+                            };
                             Stage::Done { view, refresh, outcome: CheckOutcome::NotChecked(why) }
                         }
                     }
@@ -193,9 +209,15 @@ impl RevocationCheck {
         let size = latest.size();
         let revoked = match status {
             MapStatus::Revoked(revoked) => revoked,
+            MapStatus::NotRevoked if !fetched_now => {
+                return CheckOutcome::NotChecked(format!(
+                    "{}: not revoked then; check again online",
+                    self.clock.offline_as_of(latest)
+                ));
+            }
             MapStatus::NotRevoked => {
                 let minutes = |seconds: u64| seconds / 60;
-                return match latest.newest_cosignature().map(|time| self.now.saturating_sub(time)) {
+                return match latest.newest_cosignature().map(|time| self.clock.now.saturating_sub(time)) {
                     Some(age) if age <= self.freshness_secs => CheckOutcome::Passed(format!(
                         "not revoked as of checkpoint {size}, {} minutes old (witnessed)",
                         minutes(age)
@@ -205,11 +227,8 @@ impl RevocationCheck {
                         minutes(age),
                         minutes(self.freshness_secs)
                     )),
-                    None if fetched_now => CheckOutcome::Passed(format!(
+                    None => CheckOutcome::Passed(format!(
                         "not revoked as of checkpoint {size}, fetched from the gateway now (no witness vouches for its time)"
-                    )),
-                    None => CheckOutcome::NotChecked(format!(
-                        "not revoked as of checkpoint {size}, but no gateway answered now and no witness dates it; check again online"
                     )),
                 };
             }
@@ -413,5 +432,39 @@ mod tests {
         let stale = outcome_at(witnessed_at + 30 * 60);
         assert!(matches!(stale, CheckOutcome::NotChecked(_)), "{stale:?}");
         assert!(detail(&stale).contains("30 minutes old, more than the 10-minute window"), "{stale:?}");
+    }
+
+    #[test]
+    fn offline_a_kept_proof_is_dated_and_never_passes_and_a_revocation_still_fails() {
+        let (ours, our_entry) = grant(6);
+        let (other, other_entry) = grant(7);
+        let mut log = TestLog::new(1);
+        log.revocation_map = true;
+        log.append_entries(vec![our_entry, other_entry, revocation(&other)]);
+        let stored = LogView::restore(log.trust(), &log.note()).expect("the stored checkpoint verifies");
+        // No gateway serves a checkpoint; `proofs` says whether proofs kept from earlier remain.
+        let offline = |grant: &SignedGrant, proofs: bool| {
+            let mut check =
+                RevocationCheck::new(grant, stored.clone(), 1, NOW + 12 * 60, DEFAULT_FRESHNESS_SECS)
+                    .confirmed_at(Some(NOW));
+            while let Some(fetch) = check.next_fetch() {
+                check.receive(log.answer_offline(&fetch.path, proofs));
+            }
+            check.finish().outcome
+        };
+        assert_eq!(
+            offline(&ours, true),
+            CheckOutcome::NotChecked(
+                "offline, as of checkpoint 3, 12 minutes old: not revoked then; check again online".into()
+            )
+        );
+        assert_eq!(
+            offline(&ours, false),
+            CheckOutcome::NotChecked(
+                "offline, as of checkpoint 3, 12 minutes old: the revocation status could not be read without a gateway; check again online".into()
+            )
+        );
+        let outcome = offline(&other, true);
+        assert!(matches!(outcome, CheckOutcome::Failed(_)), "{outcome:?}");
     }
 }

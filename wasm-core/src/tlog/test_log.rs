@@ -113,6 +113,16 @@ impl TestLog {
         LogTrust::new(&self.signer.verifier_key(), None).expect("trust")
     }
 
+    /// What a client offline gets for `path`: never a checkpoint, and the answer it kept from
+    /// earlier (as the app's service worker keeps tiles and proofs) only if `kept`.
+    pub fn answer_offline(&self, path: &str, kept: bool) -> Result<Vec<u8>, String> {
+        if kept && path != CHECKPOINT_PATH {
+            self.answer(path)
+        } else {
+            Err("could not be reached".into())
+        }
+    }
+
     /// What a gateway serving this log answers for `path`.
     pub fn answer(&self, path: &str) -> Result<Vec<u8>, String> {
         let not_found = || "answered HTTP 404".to_owned();
