@@ -14,7 +14,8 @@ const summary = (xs) => summaryWith(xs, 2);
 const RUNS = Number(process.env.RUNS ?? 15);
 
 const gateway = await startGateway();
-const { browser, page, problems } = await openPage(gateway.url);
+// No service worker: the peers' scripts are routed in, and routes do not see through one.
+const { browser, page, problems } = await openPage(gateway.url, [], { serviceWorkers: "block" });
 try {
   await page.route("**/bench/jsQR.js", (route) =>
     route.fulfill({ path: join(repoRoot, "node_modules/jsqr/dist/jsQR.js"), contentType: "text/javascript" }),

@@ -110,7 +110,8 @@ const expected = reference.rows.map((row) => row.p_diabetes);
 const thousand = Array.from({ length: 1000 }, (_, i) => rows[i % rows.length]).flat();
 
 const gateway = await startGateway();
-const { browser, page, problems } = await openPage(gateway.url);
+// No service worker: the peers' scripts are routed in, and routes do not see through one.
+const { browser, page, problems } = await openPage(gateway.url, [], { serviceWorkers: "block" });
 const fetched = { ours: new Set(), ort: new Set(), nnef: new Set() };
 try {
   // The app's own CSP, given to the Worker too: every implementation runs under it.

@@ -18,7 +18,8 @@ const fixture = readFileSync(join(repoRoot, "target/bench/tlog-fixture.json"), "
 const revmap = JSON.parse(readFileSync(join(repoRoot, "target/bench/revmap-fixture.json"), "utf8"));
 
 const gateway = await startGateway();
-const { browser, page, problems } = await openPage(gateway.url);
+// No service worker: the peers' scripts are routed in, and routes do not see through one.
+const { browser, page, problems } = await openPage(gateway.url, [], { serviceWorkers: "block" });
 try {
   await page.route("**/bench/noble-ed25519.js", (route) =>
     route.fulfill({ path: join(repoRoot, "node_modules/@noble/ed25519/index.js"), contentType: "text/javascript" }),

@@ -13,7 +13,8 @@ const RUNS = Number(process.env.RUNS ?? 7);
 const PASSPHRASE = "bench passphrase for the wallet";
 
 const gateway = await startGateway();
-const { browser, page, problems } = await openPage(gateway.url);
+// No service worker: the peers' scripts are routed in, and routes do not see through one.
+const { browser, page, problems } = await openPage(gateway.url, [], { serviceWorkers: "block" });
 try {
   // Serve the peer from the page's own origin, as an app would bundle it.
   await page.route("**/bench/hash-wasm.js", (route) =>
