@@ -482,38 +482,53 @@ struct StoredLedger {
 }
 
 impl StoredLedger {
-    async fn open() -> Result<StoredLedger, JsValue> {
+    /// Opens the stored settings and checkpoint. `Ok(Err(reason))`: the gateways or the view
+    /// could not be set up (no local gateway key, damaged settings), in words for the page.
+    async fn open() -> Result<Result<StoredLedger, String>, JsValue> {
         use assent_app::{ledger_client, ledger_state::Stored, storage::Store};
         let words = |text: String| JsValue::from_str(&text);
         let store = Store::open().await.map_err(|e| words(e.to_string()))?;
         let stored = Stored::load(&store).await.map_err(|e| words(e.to_string()))?;
-        let gateways = ledger_client::gateways(&stored.settings).await.map_err(words)?;
-        let saved = stored.saved_note();
-        let (view, _) = ledger_client::view_of(&gateways, (!saved.is_empty()).then_some(saved.as_str()))
-            .map_err(words)?;
-        Ok(StoredLedger { store, stored, gateways, view })
+        let ready = async {
+            let gateways = ledger_client::gateways(&stored.settings).await?;
+            let saved = stored.saved_note();
+            let (view, _) = ledger_client::view_of(&gateways, (!saved.is_empty()).then_some(saved.as_str()))?;
+            Ok::<_, String>((gateways, view))
+        };
+        Ok(ready.await.map(|(gateways, view)| StoredLedger { store, stored, gateways, view }))
     }
-}
 
-/// Submits `entry` through `gateways` from `view`, and keeps what the submission verified (the
-/// checkpoint and the settings used, in `stored`'s records) and any fork evidence it found.
-async fn submit_and_keep(
-    store: &assent_app::storage::Store,
-    stored: &assent_app::ledger_state::Stored,
-    gateways: &[assent_app::ledger_client::GatewayConfig],
-    view: wasm_core::tlog::view::LogView,
-    entry: Vec<u8>,
-) -> Result<wasm_core::tlog::sync::SubmitReport, JsValue> {
-    let words = |text: String| JsValue::from_str(&text);
-    let (view, report) = assent_app::ledger_client::submit(gateways, view, entry).await;
-    let settings = serde_json::to_string(gateways).map_err(|e| words(e.to_string()))?;
-    stored.keep(store, &settings, view.saved_note().unwrap_or_default(), false).await;
-    if let (Some(fork), Some(first)) = (&report.fork, gateways.first()) {
-        assent_app::ledger_state::keep_fork(store, &first.vkey, Some(&fork.to_json()))
-            .await
-            .map_err(|e| words(e.to_string()))?;
+    /// Like [`StoredLedger::open`], with a setup failure as the error.
+    async fn opened() -> Result<StoredLedger, JsValue> {
+        StoredLedger::open().await?.map_err(|reason| JsValue::from_str(&reason))
     }
-    Ok(report)
+
+    /// Keeps what a check or a submission verified: the settings used, `view`'s checkpoint
+    /// (`confirmed`: a gateway served it as its latest in this check), and fork evidence.
+    async fn keep(
+        &self,
+        view: &wasm_core::tlog::view::LogView,
+        confirmed: bool,
+        fork: Option<&wasm_core::tlog::view::ForkEvidence>,
+    ) -> Result<(), JsValue> {
+        let words = |text: String| JsValue::from_str(&text);
+        let settings = serde_json::to_string(&self.gateways).map_err(|e| words(e.to_string()))?;
+        self.stored.keep(&self.store, &settings, view.saved_note().unwrap_or_default(), confirmed).await;
+        if let (Some(fork), Some(first)) = (fork, self.gateways.first()) {
+            assent_app::ledger_state::keep_fork(&self.store, &first.vkey, Some(&fork.to_json()))
+                .await
+                .map_err(|e| words(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Submits `entry` from the stored view and keeps what the submission verified.
+    async fn submit(self, entry: Vec<u8>) -> Result<wasm_core::tlog::sync::SubmitReport, JsValue> {
+        let view = self.view.clone();
+        let (view, report) = assent_app::ledger_client::submit(&self.gateways, view, entry).await;
+        self.keep(&view, false, report.fork.as_deref()).await?;
+        Ok(report)
+    }
 }
 
 /// Records on the ledger that this wallet, as the provider, uses the grant in the consent code
@@ -534,9 +549,7 @@ pub async fn record_access(seed: Vec<u8>, text: String, now: u64) -> Result<Stri
     };
     let event = AccessEvent::sign(&grant, &grant.claims().scopes, &provider, now, &mut getrandom::SysRng)
         .map_err(|e| words(e.to_string()))?;
-    let StoredLedger { store, stored, gateways, view } = StoredLedger::open().await?;
-    let report =
-        submit_and_keep(&store, &stored, &gateways, view, LogEntry::Access(event).to_bytes()).await?;
+    let report = StoredLedger::opened().await?.submit(LogEntry::Access(event).to_bytes()).await?;
     let Some(placed) = report.submitted else {
         return Err(words(format!(
             "the ledger did not record your access ({}); try again when a gateway answers",
@@ -562,19 +575,12 @@ pub async fn access_trail(
     use assent_app::trail_view::{render, TrailFilter};
     use wasm_core::trail::report::TrailRequest;
     use wasm_core::trail::HintParams;
-    let words = |text: String| JsValue::from_str(&text);
     let state = read_state(&seed, &record)?;
-    let StoredLedger { store, stored, gateways, view } = StoredLedger::open().await?;
-    let request = TrailRequest::new(&state.grants, view.trust().origin());
-    let checked = ledger_client::check_trails(&gateways, view, &request.grants_to_check()).await;
-    let settings = serde_json::to_string(&gateways).map_err(|e| words(e.to_string()))?;
-    let confirmed = checked.refresh.any_verified();
-    stored.keep(&store, &settings, checked.view.saved_note().unwrap_or_default(), confirmed).await;
-    if let (Some(fork), Some(first)) = (&checked.refresh.fork, gateways.first()) {
-        assent_app::ledger_state::keep_fork(&store, &first.vkey, Some(&fork.to_json()))
-            .await
-            .map_err(|e| words(e.to_string()))?;
-    }
+    let ledger = StoredLedger::opened().await?;
+    let request = TrailRequest::new(&state.grants, ledger.view.trust().origin());
+    let checked =
+        ledger_client::check_trails(&ledger.gateways, ledger.view.clone(), &request.grants_to_check()).await;
+    ledger.keep(&checked.view, checked.refresh.any_verified(), checked.refresh.fork.as_deref()).await?;
     let params = HintParams { utc_offset_minutes, ..HintParams::default() };
     let report = request.report(state.grants, checked.grants, &params);
     let html = render(&report, &TrailFilter::default(), utc_offset_minutes);
@@ -615,29 +621,23 @@ pub fn export_trail(report_json: String, format: String) -> Result<String, JsVal
 /// evidence. Not verified: an amber notice with the reason.
 #[wasm_bindgen]
 pub async fn model_on_ledger() -> Result<String, JsValue> {
-    use assent_app::ledger_state::Stored;
-    use assent_app::{ledger_client, records_view, storage::Store};
-    let words = |text: String| JsValue::from_str(&text);
-    let store = Store::open().await.map_err(|e| words(e.to_string()))?;
-    let stored = Stored::load(&store).await.map_err(|e| words(e.to_string()))?;
-    let gateways = match ledger_client::gateways(&stored.settings).await {
-        Ok(gateways) => gateways,
+    use assent_app::{ledger_client, records_view};
+    let ledger = match StoredLedger::open().await? {
+        Ok(ledger) => ledger,
         Err(reason) => return Ok(records_view::model_ledger_html(Err(reason))),
     };
-    let saved = stored.saved_note();
     let release = async {
         let bytes = ledger_client::get(MODEL_RELEASE_PATH)
             .await
             .map_err(|reason| format!("its release could not be loaded ({reason})"))?;
         wasm_core::risk::pinned_release(&bytes).map_err(|error| error.to_string())?;
-        let (view, _) = ledger_client::view_of(&gateways, (!saved.is_empty()).then_some(saved.as_str()))?;
-        Ok::<_, String>((bytes, view))
+        Ok::<_, String>(bytes)
     };
-    let (bytes, view) = match release.await {
-        Ok(ready) => ready,
+    let bytes = match release.await {
+        Ok(bytes) => bytes,
         Err(reason) => return Ok(records_view::model_ledger_html(Err(reason))),
     };
-    let report = submit_and_keep(&store, &stored, &gateways, view, bytes).await?;
+    let report = ledger.submit(bytes).await?;
     let on_ledger = report
         .submitted
         .as_ref()
