@@ -14,6 +14,7 @@ use wasm_core::revmap::{
     checkpoint_extension, empty_root, root_from_checkpoint, verify_at_checkpoint, Folded, MapKey, MapProof,
     MapStatus, RevMapError, RevocationMap, Revoked, Terminal, MAX_PROOF_BYTES,
 };
+use wasm_core::smt::FoldError;
 use wasm_core::tlog::checkpoint::Checkpoint;
 use wasm_core::vault::MasterSeed;
 
@@ -518,13 +519,16 @@ fn entries_fold_only_in_log_order() {
     for wrong in [0u64, 9, 11] {
         assert_eq!(
             map.fold_batch(wrong, &log[10..12]),
-            Err(RevMapError::OutOfOrder { expected: 10, got: wrong })
+            Err(RevMapError::Fold(FoldError::OutOfOrder { expected: 10, got: wrong }))
         );
-        assert_eq!(map.fold(wrong, &log[10]), Err(RevMapError::OutOfOrder { expected: 10, got: wrong }));
+        assert_eq!(
+            map.fold(wrong, &log[10]),
+            Err(RevMapError::Fold(FoldError::OutOfOrder { expected: 10, got: wrong }))
+        );
     }
     assert_eq!((map.root(), map.size()), (root, 10), "a refused batch changes nothing");
     let mut full = RevocationMap::restore(ORIGIN, u64::MAX - 1, []).expect("empty");
-    assert_eq!(full.fold_batch(u64::MAX - 1, &log[..2]), Err(RevMapError::IndexOverflow));
+    assert_eq!(full.fold_batch(u64::MAX - 1, &log[..2]), Err(RevMapError::Fold(FoldError::IndexOverflow)));
     // The order of the log fixes the values: swapping two revocations gives another map.
     let mut swapped = log.clone();
     let last = swapped.len() - 1;

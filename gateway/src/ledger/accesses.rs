@@ -4,20 +4,15 @@
 //! checkpoint it verified even after the log has moved on; and, beside it, the log indices of
 //! each key's events, so a trail answer reads only those entries from storage.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
 
 use wasm_core::accessmap::{
     AccessFolded, AccessKey, AccessMap, AccessMapError, TrailAnswer, MAX_TRAIL_EVENTS,
 };
 use wasm_core::revmap::{RevMapError, RevocationMap};
 
+use super::maps::{read_in_order, Versions};
 use super::storage::{LogStorage, StorageError};
-
-/// How many versions of the map (each after a batch that recorded an access) are kept to
-/// answer for older checkpoints. Each is a copy of the map: memory grows with the number of
-/// keys times this.
-const VERSIONS_KEPT: usize = 16;
 
 /// Why the map could not be rebuilt or a trail given.
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +51,7 @@ pub fn accessed(first_index: u64, outcomes: &[AccessFolded]) -> NewEvents {
 pub fn rebuild(storage: &dyn LogStorage, size: u64) -> Result<(AccessMap, NewEvents), AccessesError> {
     let mut map = AccessMap::new();
     let mut events = Vec::new();
-    read_in_order(storage, size, |start, entries| {
+    read_in_order::<AccessesError>(storage, size, |start, entries| {
         events.extend(accessed(start, &map.fold_batch(start, entries)?));
         Ok(())
     })?;
@@ -73,7 +68,7 @@ pub fn rebuild_both(
     let mut revocations = RevocationMap::new(origin);
     let mut map = AccessMap::new();
     let mut events = Vec::new();
-    read_in_order(storage, size, |start, entries| {
+    read_in_order::<AccessesError>(storage, size, |start, entries| {
         revocations.fold_batch(start, entries)?;
         events.extend(accessed(start, &map.fold_batch(start, entries)?));
         Ok(())
@@ -81,38 +76,13 @@ pub fn rebuild_both(
     Ok((revocations, map, events))
 }
 
-/// Hands the first `size` stored entries to `fold` in order, 256 at a time, with the index of
-/// the first.
-fn read_in_order(
-    storage: &dyn LogStorage,
-    size: u64,
-    mut fold: impl FnMut(u64, &[Vec<u8>]) -> Result<(), AccessesError>,
-) -> Result<(), AccessesError> {
-    let mut start = 0;
-    while start < size {
-        let width = u16::try_from((size - start).min(256)).unwrap_or(256);
-        let entries = storage.entries(start, width)?;
-        if entries.is_empty() {
-            break;
-        }
-        fold(start, &entries)?;
-        start += entries.len() as u64;
-    }
-    Ok(())
-}
+/// Every key's event indices, increasing.
+type EventIndex = HashMap<AccessKey, Vec<u64>>;
 
-#[derive(Default)]
-struct Inner {
-    /// Newest last: each holds from its own size until the next version's size.
-    versions: VecDeque<Arc<AccessMap>>,
-    /// Every key's event indices, increasing.
-    index: HashMap<AccessKey, Vec<u64>>,
-}
-
-/// Recent versions of the access map and the event index, shared by the sequencer (which
-/// publishes) and the HTTP handlers (which read).
+/// Recent versions of the access map (each after a batch that recorded an access) and the
+/// event index, shared by the sequencer (which publishes) and the HTTP handlers (which read).
 #[derive(Clone, Default)]
-pub struct Accesses(Arc<RwLock<Inner>>);
+pub struct Accesses(Versions<AccessMap, EventIndex>);
 
 impl Accesses {
     /// Versions starting with `map`, whose events are `events`.
@@ -124,16 +94,11 @@ impl Accesses {
 
     /// Adds the map as of a new batch that recorded `events`.
     pub fn publish(&self, map: AccessMap, events: NewEvents) {
-        // A poisoned lock only means a reader panicked; the data itself is whole (each write
-        // below is one push).
-        let mut inner = self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        for (key, index) in events {
-            inner.index.entry(key).or_default().push(index);
-        }
-        inner.versions.push_back(Arc::new(map));
-        while inner.versions.len() > VERSIONS_KEPT {
-            inner.versions.pop_front();
-        }
+        self.0.publish_with(map, |index| {
+            for (key, event) in events {
+                index.entry(key).or_default().push(event);
+            }
+        });
     }
 
     /// The trail answer for `key` in the map of the checkpoint of `size` (at most the current
@@ -146,17 +111,15 @@ impl Accesses {
         key: &AccessKey,
         after: Option<u64>,
     ) -> Result<Option<Vec<u8>>, AccessesError> {
-        let (proof, indices) = {
-            let inner = self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let Some(map) = inner.versions.iter().rev().find(|map| map.size() <= size) else {
-                return Ok(None);
-            };
-            let all = inner.index.get(key).map_or(&[][..], Vec::as_slice);
+        let Some((proof, indices)) = self.0.read_at(size, |map, index| {
+            let all = index.get(key).map_or(&[][..], Vec::as_slice);
             let from = after.map_or(0, |after| all.partition_point(|index| *index <= after));
             let to = all.partition_point(|index| *index < size);
             let page = all.get(from..to.max(from)).unwrap_or_default();
             let page: Vec<u64> = page.iter().take(usize::from(MAX_TRAIL_EVENTS)).copied().collect();
             (map.prove(key), page)
+        }) else {
+            return Ok(None);
         };
         let mut events = Vec::with_capacity(indices.len());
         for index in indices {

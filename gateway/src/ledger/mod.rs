@@ -6,6 +6,7 @@
 pub mod accesses;
 pub mod cache;
 pub mod http;
+pub mod maps;
 pub mod memory;
 pub mod revocations;
 pub mod s3;

@@ -97,7 +97,7 @@ pub use tree::{AccessFolded, AccessMap, Leaves};
 
 use crate::consent::AccessEvent;
 use crate::hash::{tagged_hash, Digest256, Domain, DIGEST_LEN};
-use crate::smt::{self, u64_be, MapSpec, SmtError};
+use crate::smt::{self, u64_be, FoldError, MapSpec, SmtError};
 
 #[cfg(doc)]
 use crate::consent::LogEntry;
@@ -239,17 +239,9 @@ impl MapSpec for AccessSpec {
 /// refused. Messages say what to do.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AccessMapError {
-    /// Entries were folded out of log order.
-    #[error("log entry {got} was folded out of order: fold entry {expected} next, in log index order")]
-    OutOfOrder {
-        /// The index the map needs next (the number of entries folded so far).
-        expected: u64,
-        /// The index given.
-        got: u64,
-    },
-    /// The log index would pass 2^64 − 1.
-    #[error("log index overflows 64 bits: no log is that large, so the index is wrong")]
-    IndexOverflow,
+    /// Entries were folded out of log order, or the log index would overflow.
+    #[error(transparent)]
+    Fold(#[from] FoldError),
     /// Restored leaves name one key twice.
     #[error("restored leaves name key {key} twice: rebuild the access map from the log")]
     DuplicateLeaf {

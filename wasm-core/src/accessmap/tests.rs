@@ -9,7 +9,7 @@ use rand_chacha::ChaCha20Rng;
 use super::*;
 use crate::consent::{AccessEvent, GrantCommitment, GrantDraft, LogEntry, Revocation, Scope, SignedGrant};
 use crate::hash::{tagged_hash, Digest256, Domain};
-use crate::smt::{SmtError, Terminal};
+use crate::smt::{FoldError, SmtError, Terminal};
 use crate::tlog::checkpoint::Checkpoint;
 use crate::tlog::merkle::leaf_hash;
 use crate::tlog::test_log::{TestLog, ORIGIN};
@@ -303,7 +303,7 @@ fn folding_a_signed_log_updates_each_key_as_the_model_does() {
     assert_eq!(restored.root(), batch.root());
     assert_eq!(
         batch.fold(0, &entries[0]),
-        Err(AccessMapError::OutOfOrder { expected: batch.size(), got: 0 })
+        Err(AccessMapError::Fold(FoldError::OutOfOrder { expected: batch.size(), got: 0 }))
     );
 }
 

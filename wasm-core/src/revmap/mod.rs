@@ -102,7 +102,7 @@ pub use tree::{Folded, Leaves, RevocationMap};
 
 use crate::consent::{Revocation, SignedGrant};
 use crate::hash::{tagged_hash, Digest256, Domain, DIGEST_LEN};
-use crate::smt::{u64_be, MapSpec, SmtError};
+use crate::smt::{u64_be, FoldError, MapSpec, SmtError};
 
 #[cfg(doc)]
 use crate::consent::LogEntry;
@@ -201,17 +201,9 @@ impl MapSpec for RevocationSpec {
 /// Why the map could not be updated, or a proof or checkpoint line was refused. Messages say what to do.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RevMapError {
-    /// Entries were folded out of log order.
-    #[error("log entry {got} was folded out of order: fold entry {expected} next, in log index order")]
-    OutOfOrder {
-        /// The index the map needs next (the number of entries folded so far).
-        expected: u64,
-        /// The index given.
-        got: u64,
-    },
-    /// The log index would pass 2^64 − 1.
-    #[error("log index overflows 64 bits: no log is that large, so the index is wrong")]
-    IndexOverflow,
+    /// Entries were folded out of log order, or the log index would overflow.
+    #[error(transparent)]
+    Fold(#[from] FoldError),
     /// The map holds as many nodes as this implementation can address.
     #[error("the revocation map is full (2^32 nodes): split the log before it grows this large")]
     MapFull,

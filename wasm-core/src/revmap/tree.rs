@@ -1,13 +1,13 @@
 //! [`RevocationMap`]: the map in memory, folded from log entries in index order, over the shared
-//! sparse Merkle tree ([`crate::smt`]). Folding adds each new revocation's leaf and rehashes the
-//! changed paths once per call.
+//! sparse Merkle tree and folder ([`crate::smt`]). Folding adds each new revocation's leaf and
+//! rehashes the changed paths once per call.
 
 use super::proof::MapProof;
 use super::{MapKey, RevMapError, RevocationSpec, Revoked};
 use crate::consent::entry::KIND_REVOCATION;
 use crate::consent::{ConsentError, LogEntry};
 use crate::hash::Digest256;
-use crate::smt::{self, Tree};
+use crate::smt::{self, Contribution, FoldedMap, Tree};
 
 /// What folding one log entry did to the map.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,16 +33,60 @@ pub type Leaves<'a> = smt::Leaves<'a, RevocationSpec>;
 /// Every public method leaves the node hashes current, so [`root`](RevocationMap::root) and
 /// [`prove`](RevocationMap::prove) only read.
 #[derive(Clone, Debug)]
-pub struct RevocationMap {
+pub struct RevocationMap(FoldedMap<RevocationRules>);
+
+/// What a log entry contributes to the revocation map of the log named `origin`.
+#[derive(Clone, Debug)]
+struct RevocationRules {
     origin: String,
-    size: u64,
-    tree: Tree<RevocationSpec>,
+}
+
+impl Contribution for RevocationRules {
+    type Spec = RevocationSpec;
+    type Outcome = Folded;
+    type Error = RevMapError;
+    const KIND: u8 = KIND_REVOCATION;
+    const PASSED_OVER: Folded = Folded::NotARevocation;
+    const UNREADABLE: fn(ConsentError) -> Folded = Folded::Unreadable;
+
+    fn contribute(
+        &self,
+        tree: &mut Tree<RevocationSpec>,
+        index: u64,
+        entry: &LogEntry,
+        _leaf: impl FnOnce() -> Digest256,
+    ) -> Result<Folded, RevMapError> {
+        Ok(match entry {
+            LogEntry::Revocation(revocation) if revocation.log_origin == self.origin => {
+                let key = MapKey::of_revocation(revocation);
+                let value = Revoked { log_index: index, revoked_at: revocation.revoked_at };
+                if tree.insert(key, value)? {
+                    Folded::Revoked(key)
+                } else {
+                    Folded::AlreadyRevoked(key)
+                }
+            }
+            LogEntry::Revocation(_) => Folded::OtherLog,
+            LogEntry::Grant(_) | LogEntry::Access(_) | LogEntry::Model(_) => Folded::NotARevocation,
+        })
+    }
+
+    fn check_restored(_key: &MapKey, value: &Revoked, size: u64) -> Result<(), RevMapError> {
+        if value.log_index >= size {
+            return Err(RevMapError::LeafBeyondSize { log_index: value.log_index, size });
+        }
+        Ok(())
+    }
+
+    fn duplicate_leaf(key: &MapKey) -> RevMapError {
+        RevMapError::DuplicateLeaf { key: hex::encode(key.as_bytes()) }
+    }
 }
 
 impl RevocationMap {
     /// The empty map of the log named `origin`, before its first entry.
     pub fn new(origin: &str) -> RevocationMap {
-        RevocationMap { origin: origin.to_owned(), size: 0, tree: Tree::new() }
+        RevocationMap(FoldedMap::new(RevocationRules { origin: origin.to_owned() }))
     }
 
     /// Rebuilds a map from leaves kept by its owner (see [`leaves`](RevocationMap::leaves)), as of
@@ -53,57 +97,43 @@ impl RevocationMap {
         size: u64,
         leaves: impl IntoIterator<Item = (MapKey, Revoked)>,
     ) -> Result<RevocationMap, RevMapError> {
-        let mut map = RevocationMap::new(origin);
-        map.size = size;
-        for (key, value) in leaves {
-            if value.log_index >= size {
-                return Err(RevMapError::LeafBeyondSize { log_index: value.log_index, size });
-            }
-            if !map.tree.insert(key, value)? {
-                return Err(RevMapError::DuplicateLeaf { key: hex::encode(key.as_bytes()) });
-            }
-        }
-        map.tree.rehash();
-        Ok(map)
+        FoldedMap::restore(RevocationRules { origin: origin.to_owned() }, size, leaves).map(RevocationMap)
     }
 
     /// The log this map belongs to.
     pub fn origin(&self) -> &str {
-        &self.origin
+        &self.0.rules().origin
     }
 
     /// The number of log entries folded: the map is `M(size)`, and the next entry to fold is `size`.
     pub fn size(&self) -> u64 {
-        self.size
+        self.0.size()
     }
 
     /// The number of revoked keys.
     pub fn len(&self) -> usize {
-        self.tree.len()
+        self.0.len()
     }
 
     /// Whether no key is revoked.
     pub fn is_empty(&self) -> bool {
-        self.tree.len() == 0
+        self.0.len() == 0
     }
 
     /// The map's root hash.
     pub fn root(&self) -> Digest256 {
-        self.tree.root()
+        self.0.root()
     }
 
     /// What the map holds for `key`, if it is revoked.
     pub fn get(&self, key: &MapKey) -> Option<Revoked> {
-        self.tree.get(key)
+        self.0.get(key)
     }
 
     /// Folds log entry `index` (its bytes as the log stores them), which must be the next one:
     /// [`size`](RevocationMap::size). Checks its signature with [`LogEntry::verify`].
     pub fn fold(&mut self, index: u64, entry: &[u8]) -> Result<Folded, RevMapError> {
-        self.check_next(index, 1)?;
-        let outcome = self.fold_bytes(entry);
-        self.tree.rehash();
-        outcome
+        self.0.fold(index, entry)
     }
 
     /// Folds entries `first_index ..` in order and rehashes once: `first_index` must be
@@ -114,11 +144,7 @@ impl RevocationMap {
         first_index: u64,
         entries: &[E],
     ) -> Result<Vec<Folded>, RevMapError> {
-        self.check_next(first_index, entries.len())?;
-        let outcomes: Result<Vec<_>, _> =
-            entries.iter().map(|entry| self.fold_bytes(entry.as_ref())).collect();
-        self.tree.rehash();
-        outcomes
+        self.0.fold_batch(first_index, entries)
     }
 
     /// [`fold_batch`](RevocationMap::fold_batch) for entries whose signatures were already
@@ -129,66 +155,16 @@ impl RevocationMap {
         first_index: u64,
         entries: &[LogEntry],
     ) -> Result<Vec<Folded>, RevMapError> {
-        self.check_next(first_index, entries.len())?;
-        let outcomes: Result<Vec<_>, _> = entries.iter().map(|entry| self.fold_entry(entry)).collect();
-        self.tree.rehash();
-        outcomes
+        self.0.fold_verified(first_index, entries)
     }
 
     /// The proof of what the map holds for `key`: its revocation, or that it has none.
     pub fn prove(&self, key: &MapKey) -> MapProof {
-        MapProof::from(self.tree.prove(key))
+        MapProof::from(self.0.prove(key))
     }
 
     /// Every leaf, in key order: what an owner stores to [`restore`](RevocationMap::restore) the map.
     pub fn leaves(&self) -> Leaves<'_> {
-        self.tree.leaves()
-    }
-
-    fn check_next(&self, first_index: u64, count: usize) -> Result<(), RevMapError> {
-        if first_index != self.size {
-            return Err(RevMapError::OutOfOrder { expected: self.size, got: first_index });
-        }
-        let count = u64::try_from(count).map_err(|_| RevMapError::IndexOverflow)?;
-        self.size.checked_add(count).ok_or(RevMapError::IndexOverflow)?;
-        Ok(())
-    }
-
-    /// Folds the entry at index `self.size`, without rehashing.
-    fn fold_bytes(&mut self, entry: &[u8]) -> Result<Folded, RevMapError> {
-        // Only a revocation can change the map: any other kind byte is passed over unverified,
-        // as it would be ignored verified or not. Rebuilding a map from a log stays fast.
-        if entry.first().is_some_and(|&kind| kind != KIND_REVOCATION) {
-            self.size += 1;
-            return Ok(Folded::NotARevocation);
-        }
-        match LogEntry::verify(entry) {
-            Ok(entry) => self.fold_entry(&entry),
-            Err(error) => {
-                self.size += 1;
-                Ok(Folded::Unreadable(error))
-            }
-        }
-    }
-
-    /// Folds the verified entry at index `self.size`, without rehashing. `check_next` made sure
-    /// the index does not overflow.
-    fn fold_entry(&mut self, entry: &LogEntry) -> Result<Folded, RevMapError> {
-        let index = self.size;
-        let outcome = match entry {
-            LogEntry::Revocation(revocation) if revocation.log_origin == self.origin => {
-                let key = MapKey::of_revocation(revocation);
-                let value = Revoked { log_index: index, revoked_at: revocation.revoked_at };
-                if self.tree.insert(key, value)? {
-                    Folded::Revoked(key)
-                } else {
-                    Folded::AlreadyRevoked(key)
-                }
-            }
-            LogEntry::Revocation(_) => Folded::OtherLog,
-            LogEntry::Grant(_) | LogEntry::Access(_) | LogEntry::Model(_) => Folded::NotARevocation,
-        };
-        self.size = index + 1;
-        Ok(outcome)
+        self.0.leaves()
     }
 }

@@ -42,12 +42,19 @@
 //!
 //! A map's root is bound to a signed tree head by a checkpoint extension line
 //! `<keyword> <base64 root>` ([`extension_line`], [`root_from_extension`]).
+//!
+//! Both maps are folded from a log's entries in index order the same way (`fold.rs`): each says
+//! what an entry of its kind contributes, and one folder checks the order, passes over the other
+//! kinds and rehashes once per batch; its ordering errors are [`FoldError`].
 
 mod extension;
+mod fold;
 mod proof;
 mod tree;
 
 pub use extension::{extension_line, root_from_extension};
+pub use fold::FoldError;
+pub(crate) use fold::{Contribution, FoldedMap};
 pub use proof::{max_proof_bytes, Proof, Terminal};
 pub use tree::Leaves;
 pub(crate) use tree::Tree;
