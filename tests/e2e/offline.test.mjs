@@ -6,7 +6,8 @@
 // Subresource Integrity stops a tampered wasm or glue file.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +26,32 @@ function appCopy() {
   const stamp = () => execFileSync("node", [join(repoRoot, "scripts", "stamp-build.mjs"), dir], { encoding: "utf8" });
   return { dir, stamp, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+test("the build checks every file it ships: each listed with its SHA-384, none left out", () => {
+  const dist = join(repoRoot, "dist");
+  const stamped = (file) => JSON.parse(readFileSync(join(dist, file), "utf8").match(/^const BUILD = (.*); \/\/ stamped/m)[1]);
+  const worker = stamped("service-worker.js");
+  const listed = { ...worker.shell, ...worker.lazy };
+  const shipped = readdirSync(dist, { recursive: true })
+    .map((path) => `/${path}`)
+    .filter((path) => statSync(join(dist, path)).isFile() && !/^\/(\.|service-worker\.js$)|\.md$/.test(path));
+  assert.deepEqual(Object.keys(listed).sort(), shipped.sort());
+  for (const [path, integrity] of Object.entries(listed)) {
+    const digest = createHash("sha384").update(readFileSync(join(dist, path))).digest("base64");
+    assert.equal(integrity, `sha384-${digest}`, path);
+  }
+  for (const path of ["/index.html", "/boot.js", "/assent-app.js", "/assent-app_bg.wasm", "/vault-worker.js", "/assent-vault-worker_bg.wasm"]) {
+    assert.ok(path in worker.shell, `${path} is cached at install`);
+  }
+  for (const path of ["/assent-risk_bg.wasm", "/model/pima-logistic-v1.onnx"]) assert.ok(path in worker.lazy, `${path} waits until needed`);
+  // The page and the vault worker carry the same hashes for what they fetch themselves.
+  assert.equal(stamped("boot.js").integrity["/assent-app_bg.wasm"], listed["/assent-app_bg.wasm"]);
+  for (const [path, integrity] of Object.entries(stamped("vault-worker.js").integrity)) assert.equal(integrity, listed[path], path);
+  const index = readFileSync(join(dist, "index.html"), "utf8");
+  assert.ok(index.includes(`src="/boot.js" integrity="${listed["/boot.js"]}"`));
+  assert.ok(index.includes(`href="/assent-app.js" integrity="${listed["/assent-app.js"]}"`));
+  assert.ok(index.includes(`content="${worker.version}"`));
+});
 
 test("the app is installable: a manifest with icons, a service worker, no installability errors", async () => {
   const gateway = await startGateway();
