@@ -102,21 +102,26 @@ pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
+/// Why an image file could not be scanned: the browser cannot decode it.
+const NOT_AN_IMAGE: &str =
+    "this file is not an image the browser can read; choose a photo or screenshot of the code (PNG or JPEG)";
+
 /// Decodes an image file (PNG, JPEG, …) into RGBA pixels with the browser's decoder. Refuses
 /// images over `max_pixels` before reading their pixels.
 pub async fn image_rgba(file: &web_sys::File, max_pixels: usize) -> Result<(Vec<u8>, usize, usize), String> {
     let window = web_sys::window().ok_or("no window")?;
     let promise = window.create_image_bitmap_with_blob(file).map_err(describe)?;
-    let bitmap: web_sys::ImageBitmap = JsFuture::from(promise)
-        .await
-        .map_err(|_| "this file is not an image the browser can read".to_string())?
-        .dyn_into()
-        .map_err(|_| "not an image")?;
+    let not_an_image = || NOT_AN_IMAGE.to_string();
+    let bitmap: web_sys::ImageBitmap =
+        JsFuture::from(promise).await.map_err(|_| not_an_image())?.dyn_into().map_err(|_| not_an_image())?;
     let (width, height) = (bitmap.width(), bitmap.height());
     if (width as usize).saturating_mul(height as usize) > max_pixels {
-        return Err(format!("the image is {width}×{height}, larger than this page scans"));
+        return Err(format!(
+            "the image is {width}×{height}, larger than this page scans; use a smaller photo or screenshot of the code"
+        ));
     }
-    let rgba = draw_pixels(width, height, |context| context.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0))?;
+    let rgba = draw_pixels(width, height, |context| context.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0))
+        .map_err(|reason| format!("the browser could not read the image's pixels ({reason}); try again, or paste the code's text"))?;
     Ok((rgba, width as usize, height as usize))
 }
 

@@ -67,7 +67,7 @@ pub async fn request(method: &str, url: &str, body: Option<&[u8]>) -> Result<(u1
         if timed_out {
             format!("{url} did not answer within {} seconds", REQUEST_TIMEOUT_MS / 1000)
         } else {
-            format!("{url} could not be reached (offline, or the address is wrong)")
+            format!("{url} could not be reached: check your connection, and the gateway's address on the Ledger page")
         }
     };
     let response: web_sys::Response = JsFuture::from(scope.fetch_with_str_and_init(url, &init))
@@ -286,11 +286,13 @@ pub fn settings_from_form(lines: &str, policy: &str) -> Result<Vec<GatewayConfig
         let mut parts = line.split_whitespace();
         let (Some(url), Some(vkey), None) = (parts.next(), parts.next(), parts.next()) else {
             return Err(format!(
-                "line {line_number} should be a gateway's URL, a space, and the log's key (name+hash+base64)"
+                "line {line_number}: enter a gateway's URL, a space, and the log's key (name+hash+base64)"
             ));
         };
         if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(format!("line {line_number}: the URL should start with https://"));
+            return Err(format!(
+                "line {line_number}: the URL does not start with https://; enter the gateway's full address"
+            ));
         }
         LogTrust::new(vkey, policy.as_deref()).map_err(|error| format!("line {line_number}: {error}"))?;
         gateways.push(GatewayConfig {

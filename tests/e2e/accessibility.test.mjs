@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gatewayForThisFile, gotoApp, nav, openPage, repoRoot, screenshot } from "./harness.mjs";
-import { createWallet } from "./wallet-steps.mjs";
+import { createWallet, signGrantToSelf } from "./wallet-steps.mjs";
 
 const gateway = gatewayForThisFile();
 const axeSource = readFileSync(join(repoRoot, "node_modules/axe-core/axe.min.js"), "utf8");
@@ -96,15 +96,7 @@ test("every page passes axe in both schemes at 360 px and 1280 px, without sidew
     await check(page, "wallet-unlocked", failures);
 
     // The provider's id (this wallet is its own provider), then a grant to it with its code.
-    await nav(page, "Provider");
-    const providerId = (await page.getByTestId("provider-id").textContent()).trim();
-    await page.getByTestId("provider-qr").locator("svg").waitFor();
-    await nav(page, "Share");
-    await page.getByLabel("Provider id (from the provider's page)").fill(providerId);
-    await page.getByLabel("Laboratory results").check();
-    await page.getByRole("button", { name: "Sign and show the code" }).click();
-    await page.getByTestId("code-on-ledger").waitFor({ timeout: 30_000 });
-    const payload = (await page.getByTestId("grant-payload").inputValue()).trim();
+    const { payload } = await signGrantToSelf(page, "Laboratory results");
     await page.getByTestId("grant-status").first().waitFor();
     await check(page, "share", failures);
 

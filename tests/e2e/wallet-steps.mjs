@@ -29,11 +29,15 @@ export async function restoreFromPhrase(page, words, passphrase) {
   await restore.getByRole("button", { name: "Restore from phrase" }).click();
 }
 
-export async function createWallet(page) {
+/** Creates a wallet through the onboarding UI, a weak passphrase and a wrong confirmation word
+ *  first; each error message shown is also passed to `seen(text, where)`. */
+export async function createWallet(page, seen = () => {}) {
   const create = page.getByRole("region", { name: "Create a wallet" });
   await fillNewPassphrase(create, "password123");
   await page.getByRole("button", { name: "Continue" }).click();
-  assert.match(await page.getByTestId("create-error").textContent(), /too easy to guess/);
+  const weak = await page.getByTestId("create-error").textContent();
+  assert.match(weak, /too easy to guess/);
+  seen(weak, "Wallet, create: a weak passphrase");
 
   await fillNewPassphrase(create, PASSPHRASE);
   await create.getByTestId("passphrase-strength").filter({ hasText: /Strength: (strong|very strong)/ }).waitFor();
@@ -53,7 +57,9 @@ export async function createWallet(page) {
   await page.getByLabel(labels[1], { exact: true }).fill(words[positions[1] - 1]);
   await page.getByLabel(labels[2], { exact: true }).fill(words[positions[2] - 1]);
   await page.getByRole("button", { name: "Create my wallet" }).click();
-  assert.match(await page.getByTestId("create-error").textContent(), new RegExp(`word ${positions[0]} does not match`));
+  const mismatch = await page.getByTestId("create-error").textContent();
+  assert.match(mismatch, new RegExp(`word ${positions[0]} does not match`));
+  seen(mismatch, "Wallet, create: a wrong confirmation word");
   await page.getByLabel(labels[0], { exact: true }).fill(words[positions[0] - 1].toUpperCase());
   await page.getByRole("button", { name: "Create my wallet" }).click();
   return { words, key: await publicKey(page) };
@@ -90,4 +96,18 @@ export async function checkText(page, text) {
   await page.getByRole("button", { name: "Check" }).click();
   await page.locator(`[data-testid=verdict][data-checks-completed="${before + 1}"]`).waitFor();
   return (await page.getByTestId("verdict-headline").textContent()).trim();
+}
+
+/** Signs a grant of `category` to this wallet's own provider id (the wallet is its own provider)
+ *  on the Share page; returns the provider id and the code once it carries its ledger place. */
+export async function signGrantToSelf(page, category) {
+  await nav(page, "Provider");
+  const providerId = (await page.getByTestId("provider-id").textContent()).trim();
+  await page.getByTestId("provider-qr").locator("svg").waitFor();
+  await nav(page, "Share");
+  await page.getByLabel("Provider id (from the provider's page)").fill(providerId);
+  await page.getByLabel(category).check();
+  await page.getByRole("button", { name: "Sign and show the code" }).click();
+  await page.getByTestId("code-on-ledger").waitFor({ timeout: 30_000 });
+  return { providerId, payload: (await page.getByTestId("grant-payload").inputValue()).trim() };
 }

@@ -9,7 +9,7 @@
 use serde_json::{json, Value};
 use wasm_core::records::{
     import, FhirDate, FhirDateTime, Gender, ObservationStatus, ObservationValue, Precision, RecordSet,
-    RecordsError, TimelineKind, MAX_BUNDLE_BYTES,
+    RecordsError, TimelineKind, INVALID_ADVICE, MAX_BUNDLE_BYTES,
 };
 
 #[cfg(target_arch = "wasm32")]
@@ -52,10 +52,14 @@ fn with(entry: Value, edit: impl FnOnce(&mut Value)) -> Vec<u8> {
     bundle(vec![patient(), edited(entry, edit)])
 }
 
-/// `import(input)` fails with exactly the `expected` message (path first).
+/// `import(input)` fails with exactly the `expected` message (path first; a message with a path
+/// ends with what to do, the same for every path).
 fn check(input: &[u8], expected: &str) {
     match import(input) {
         Ok(records) => panic!("accepted, expected {expected:?}: {records:?}"),
+        Err(error) if error.path().is_some() => {
+            assert_eq!(error.to_string(), format!("{expected}; {INVALID_ADVICE}"));
+        }
         Err(error) => assert_eq!(error.to_string(), expected),
     }
 }
@@ -277,10 +281,7 @@ fn malformed_files_are_refused() {
     check(b"", "the file is not valid JSON (line 1, column 0): EOF while parsing a value; export the records as FHIR R4 JSON");
     check(b"[]", "(top level): expected a JSON object: a FHIR Bundle");
     check(b"{}", "resourceType: missing; a FHIR Bundle has resourceType \"Bundle\"");
-    check(
-        br#"{"resourceType": "Patient"}"#,
-        "resourceType: expected \"Bundle\", found \"Patient\"; export the records as a Bundle",
-    );
+    check(br#"{"resourceType": "Patient"}"#, "resourceType: expected \"Bundle\", found \"Patient\"");
     check(br#"{"resourceType": 7}"#, "resourceType: expected a string");
     check(br#"{"resourceType": "Bundle", "entry": {}}"#, "entry: expected an array");
     check(br#"{"resourceType": "Bundle", "entry": [7]}"#, "entry[0]: expected an object");

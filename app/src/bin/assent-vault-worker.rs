@@ -453,7 +453,10 @@ pub async fn publish_grant(
         let (next, report) = ledger_client::submit(&gateways, view, entry).await;
         view = next;
         let Some(submitted) = report.submitted else {
-            return Err(words(format!("the ledger did not take it: {}", report.failure_reasons())));
+            return Err(words(format!(
+                "the ledger did not take it: {}; it stays in your list: check your connection and the gateways on the Ledger page, then choose “Put on the ledger” to try again",
+                report.failure_reasons()
+            )));
         };
         let place = Some(OnLedger { index: submitted.index, checkpoint_size: submitted.checkpoint_size });
         match grant.revocation.as_mut() {

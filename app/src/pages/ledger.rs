@@ -125,7 +125,7 @@ fn LedgerStatus(view: LedgerView) -> impl IntoView {
         }
         None => view! {
             <p class="error" role="alert" data-testid="ledger-unverified">
-                "No checkpoint of this log could be verified yet: see each gateway below."
+                "No checkpoint of this log could be verified yet: see why for each gateway below, then fix the gateway settings or check again later."
             </p>
         }
         .into_any(),

@@ -203,7 +203,7 @@ fn GrantList() -> impl IntoView {
             <h2 id="grants-title">"Your grants"</h2>
             {move || wallet.state_problem.get().map(|problem| view! {
                 <p class="error" role="alert" data-testid="state-problem">
-                    "Your stored grant list could not be read: " {problem} ". The next grant you sign starts a new list; the old one stays in the archive."
+                    "Your stored grant list could not be read: " {problem} ". Continue as usual: the next grant you sign starts a new list, and the old one stays in the archive."
                 </p>
             })}
             <ErrorNotice outcome test_id="grants-error" />

@@ -5,6 +5,26 @@ use coset::cbor::value::Value;
 
 use super::ConsentError;
 
+/// Why CBOR did not decode, in words: the decoder's own `Display` is its debug form
+/// (`Io(EndOfFile(()))`), which must not reach a reader.
+pub(crate) fn cbor_reason<T>(error: &coset::cbor::de::Error<T>) -> String {
+    use coset::cbor::de::Error;
+    match error {
+        Error::Io(_) => "the data ends too early".into(),
+        Error::Syntax(at) => format!("the data is not valid CBOR (at byte {at})"),
+        Error::Semantic(_, reason) => reason.clone(),
+        Error::RecursionLimitExceeded => "the data is nested too deeply".into(),
+    }
+}
+
+/// Why a COSE structure did not decode, in words (see [`cbor_reason`]).
+pub(crate) fn cose_reason(error: &coset::CoseError) -> String {
+    match error {
+        coset::CoseError::DecodeFailed(error) => cbor_reason(error),
+        other => other.to_string(),
+    }
+}
+
 /// Writes `entries` (keys in ascending order) as a canonical CBOR map.
 pub(crate) fn encode(entries: Vec<(u64, Value)>) -> Result<Vec<u8>, ConsentError> {
     let map = Value::Map(entries.into_iter().map(|(k, v)| (uint(k), v)).collect());
@@ -25,7 +45,7 @@ impl ClaimMap {
     /// Parses `payload` as a map of exactly `count` claims.
     pub(crate) fn parse(payload: &[u8], count: usize) -> Result<ClaimMap, ConsentError> {
         let value: Value =
-            coset::cbor::de::from_reader(payload).map_err(|e| ConsentError::Claims(e.to_string()))?;
+            coset::cbor::de::from_reader(payload).map_err(|e| ConsentError::Claims(cbor_reason(&e)))?;
         let Value::Map(entries) = value else { return Err(ConsentError::Claims("not a map".into())) };
         if entries.len() != count {
             return Err(ConsentError::Claims(format!("not exactly {count} claims")));

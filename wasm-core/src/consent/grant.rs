@@ -291,7 +291,7 @@ pub fn verify(bytes: &[u8], now: u64, expected_audience: Option<&[u8; 32]>) -> V
             outcome: outcome(
                 grant.signature_is_valid(),
                 "signed by the patient's key".into(),
-                "the signature does not match: the grant was altered or forged".into(),
+                "the signature does not match: the grant was altered or forged; do not rely on it, and ask the patient for a new code".into(),
             ),
         },
         Check {
@@ -300,7 +300,7 @@ pub fn verify(bytes: &[u8], now: u64, expected_audience: Option<&[u8; 32]>) -> V
                 Some(expected) => outcome(
                     claims.audience == provider_id(expected),
                     "issued to this provider".into(),
-                    "issued to another provider, not to you".into(),
+                    "issued to another provider, not to you; ask the patient for a code given to your provider id".into(),
                 ),
                 None => CheckOutcome::NotChecked("no provider given to check the audience against".into()),
             },
@@ -310,7 +310,11 @@ pub fn verify(bytes: &[u8], now: u64, expected_audience: Option<&[u8; 32]>) -> V
             outcome: outcome(
                 now >= claims.not_before,
                 format!("valid since {}", rfc3339(claims.not_before)),
-                format!("not valid until {} (now {})", rfc3339(claims.not_before), rfc3339(now)),
+                format!(
+                    "not valid until {} (now {}); check it again from then",
+                    rfc3339(claims.not_before),
+                    rfc3339(now)
+                ),
             ),
         },
         Check {
@@ -318,7 +322,11 @@ pub fn verify(bytes: &[u8], now: u64, expected_audience: Option<&[u8; 32]>) -> V
             outcome: outcome(
                 now < claims.expires_at,
                 format!("valid until {}", rfc3339(claims.expires_at)),
-                format!("expired at {} (now {})", rfc3339(claims.expires_at), rfc3339(now)),
+                format!(
+                    "expired at {} (now {}); ask the patient for a new code",
+                    rfc3339(claims.expires_at),
+                    rfc3339(now)
+                ),
             ),
         },
         ledger,

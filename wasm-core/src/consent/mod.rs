@@ -41,7 +41,7 @@ use crate::hash::{tagged_hash, Domain};
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ConsentError {
     /// The grant is larger than any grant Assent makes.
-    #[error("the grant is {len} bytes, more than the {max} a grant may have; it is not an Assent grant")]
+    #[error("the grant is {len} bytes, more than the {max} a grant may have; it is not an Assent grant: ask the patient to show their consent code again")]
     TooLarge {
         /// Its length.
         len: usize,
@@ -52,13 +52,13 @@ pub enum ConsentError {
     #[error("the grant is not a signed COSE structure ({0}); ask the patient to show the code again")]
     NotCose(String),
     /// Signed with another algorithm than EdDSA, or with extra headers.
-    #[error("the grant's header is not the one Assent writes (EdDSA only, nothing unprotected)")]
+    #[error("the grant's header is not the one Assent writes (EdDSA only, nothing unprotected); ask the patient to show their consent code again")]
     Header,
     /// The claims are missing, malformed, or of the wrong type.
-    #[error("the grant's claims are malformed: {0}")]
+    #[error("the grant's claims are malformed: {0}; ask the patient to show their consent code again")]
     Claims(String),
     /// The bytes decode but are not in canonical form (a re-encoded grant).
-    #[error("the grant is not in canonical form: it was re-encoded after signing, so it is not trusted")]
+    #[error("the grant is not in canonical form: it was re-encoded after signing, so it is not trusted; ask the patient for a new code")]
     NonCanonical,
     /// A scope is not a valid SMART v2 scope.
     #[error("\"{0}\" is not a SMART v2 scope, e.g. patient/Observation.rs?category=laboratory")]
@@ -82,7 +82,7 @@ pub enum ConsentError {
     #[error("signed by the wrong key: a revocation must come from the grant's patient key, an access event from the grant's provider")]
     WrongSigner,
     /// The signature does not verify.
-    #[error("the signature does not verify: the object was altered or forged")]
+    #[error("the signature does not verify: the object was altered or forged; do not rely on it")]
     BadSignature,
     /// A log entry's kind byte is missing or unknown.
     #[error("not an Assent log entry: {}; submit a grant commitment (1), revocation (2), access event (3) or model release (4)", match .0 { Some(kind) => format!("unknown kind byte {kind}"), None => "it is empty".to_string() })]
@@ -110,7 +110,7 @@ pub enum ConsentError {
     #[error("a QR code was found but could not be read; move closer or improve the light, or paste the code's text")]
     ScanUnreadable,
     /// A QR payload is longer than any Assent writes.
-    #[error("the code's text is {len} characters, more than the {max} a consent code may have; it is not an Assent consent code")]
+    #[error("the code's text is {len} characters, more than the {max} a consent code may have; it is not an Assent consent code: ask the patient to show their consent code")]
     PayloadTooLarge {
         /// Its length.
         len: usize,

@@ -7,6 +7,7 @@
 use coset::{iana, CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder};
 use ed25519_dalek::{Signer, SigningKey};
 
+use super::claims::cose_reason;
 use super::{verify_ed25519, ConsentError};
 
 /// What a signed object is; its label is the signature's external AAD.
@@ -43,7 +44,7 @@ pub(crate) fn sign(kind: ObjectKind, payload: Vec<u8>, key: &SigningKey) -> Resu
         .create_signature(kind.external_aad(), |to_be_signed| key.sign(to_be_signed).to_bytes().to_vec())
         .build()
         .to_vec()
-        .map_err(|e| ConsentError::NotCose(e.to_string()))
+        .map_err(|e| ConsentError::NotCose(cose_reason(&e)))
 }
 
 /// Reads a signed object strictly and returns its payload; the signature (which binds the kind)
@@ -52,7 +53,7 @@ pub(crate) fn read(bytes: &[u8], max_len: usize) -> Result<Vec<u8>, ConsentError
     if bytes.len() > max_len {
         return Err(ConsentError::TooLarge { len: bytes.len(), max: max_len });
     }
-    let sign1 = CoseSign1::from_slice(bytes).map_err(|e| ConsentError::NotCose(e.to_string()))?;
+    let sign1 = CoseSign1::from_slice(bytes).map_err(|e| ConsentError::NotCose(cose_reason(&e)))?;
     if sign1.protected.header != header() || !sign1.unprotected.is_empty() {
         return Err(ConsentError::Header);
     }

@@ -38,10 +38,7 @@ pub fn import(bytes: &[u8]) -> Result<RecordSet, RecordsError> {
     match top.get("resourceType").map(|raw| serde_json::from_str::<Value>(raw.get())).transpose() {
         Ok(Some(Value::String(kind))) if kind == "Bundle" => {}
         Ok(Some(Value::String(kind))) => {
-            return Err(invalid(
-                "resourceType",
-                format!("expected \"Bundle\", found \"{}\"; export the records as a Bundle", clip(&kind)),
-            ))
+            return Err(invalid("resourceType", format!("expected \"Bundle\", found \"{}\"", clip(&kind))))
         }
         Ok(Some(_)) => return Err(invalid("resourceType", "expected a string")),
         Ok(None) => {

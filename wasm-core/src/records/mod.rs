@@ -26,6 +26,10 @@ pub const LOINC: &str = "http://loinc.org";
 /// The UCUM code system (units of measure).
 pub const UCUM: &str = "http://unitsofmeasure.org";
 
+/// What to do about a bundle with a field that is missing, of the wrong type or invalid: the end
+/// of every [`RecordsError::Invalid`] message.
+pub const INVALID_ADVICE: &str = "fix it in the file, or export your records again as a FHIR R4 bundle";
+
 /// Why a bundle could not be imported. Messages say where and what to do.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RecordsError {
@@ -51,7 +55,7 @@ pub enum RecordsError {
         reason: String,
     },
     /// A field is missing, of the wrong type or has an invalid value.
-    #[error("{path}: {problem}")]
+    #[error("{path}: {problem}; {INVALID_ADVICE}")]
     Invalid {
         /// The JSON path from the bundle, e.g. `entry[3].resource.status`.
         path: String,

@@ -55,7 +55,7 @@ pub enum PolicyError {
         line: usize,
     },
     /// A line has too few or too many items for its keyword.
-    #[error("policy line {line} has the wrong number of items for its keyword: see c2sp.org/tlog-policy")]
+    #[error("policy line {line} has the wrong number of items for its keyword: fix it as c2sp.org/tlog-policy describes")]
     WrongItemCount {
         /// The line, from 1.
         line: usize,
@@ -69,7 +69,7 @@ pub enum PolicyError {
         source: NoteError,
     },
     /// A log key is not an Ed25519 note key, or a witness key not a cosignature/v1 key.
-    #[error("policy line {line} has a key of the wrong type: logs need type 0x01 keys, witnesses type 0x04")]
+    #[error("policy line {line} has a key of the wrong type: use a type 0x01 key for a log and a type 0x04 key for a witness")]
     WrongKeyType {
         /// The line, from 1.
         line: usize,

@@ -145,6 +145,6 @@ pub enum VaultError {
         word: String,
     },
     /// The words are valid but their checksum is not.
-    #[error("the recovery phrase's checksum does not match: a word is wrong or out of order")]
+    #[error("the recovery phrase's checksum does not match: a word is wrong or out of order; check each word against the copy you wrote down")]
     PhraseChecksum,
 }
