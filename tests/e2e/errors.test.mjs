@@ -57,13 +57,6 @@ function checkPlainLanguage(text, where) {
   assert.match(message, NEXT_STEP, `${where}: the message does not say what to do next: "${message}"`);
 }
 
-/** Messages written in files another change is rewriting now, by where they are seen and the
- *  file that writes them: still checked with the same rule, but reported as a to-do of this
- *  file's last test instead of failing it, until that change lands. */
-const ELSEWHERE = new Map();
-
-/** Messages still to be fixed elsewhere, from every test of this file. */
-const pending = [];
 /** Every message seen, kept in target/e2e/error-messages.json for review. */
 const walked = [];
 
@@ -83,9 +76,7 @@ function messageLog() {
         try {
           checkPlainLanguage(text, where);
         } catch (error) {
-          const file = ELSEWHERE.get(where);
-          if (file) pending.push(`${error.message} (written in ${file})`);
-          else failures.push(error.message);
+          failures.push(error.message);
         }
       }
       assert.deepEqual(failures, [], `${failures.length} of ${seen.length} messages are not plain language:\n${failures.join("\n")}`);
@@ -415,8 +406,8 @@ test("gateway settings and an unreachable gateway are reported with what to do",
   }
 });
 
-test("messages written in files being changed elsewhere are plain language", { todo: ELSEWHERE.size > 0 }, () => {
+test("every message walked is kept for review in target/e2e/error-messages.json", () => {
   mkdirSync(screenshotDir, { recursive: true });
   writeFileSync(join(screenshotDir, "error-messages.json"), `${JSON.stringify(walked, null, 1)}\n`);
-  assert.deepEqual(pending, [], `${pending.length} messages to fix in those files:\n${pending.join("\n")}`);
+  assert.ok(walked.length > 50, `${walked.length} messages walked`);
 });
