@@ -40,13 +40,14 @@ async function keepForOffline() {
     });
   });
   window.addEventListener("assent-update-apply", () => registration.waiting?.postMessage("activate-update"));
-  // The first install takes over this page as it is; a new version taking over (from this tab
-  // or another) reloads it, so the page never runs with another version's files.
-  let previous = navigator.serviceWorker.controller;
-  navigator.serviceWorker.addEventListener("controllerchange", () => {
-    if (previous !== null) window.location.reload();
-    previous = navigator.serviceWorker.controller;
+  // A service worker that takes over says which build it serves. Another build (an update, from
+  // this tab or another) reloads the page, so it never runs with another build's files; the
+  // same build (the first install, or a reinstall after the site's data was cleared) does not.
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    const activated = event.data?.activated;
+    if (activated && activated !== BUILD.version) window.location.reload();
   });
+  navigator.serviceWorker.startMessages();
 }
 
 keepForOffline().catch((error) => console.warn("Assent will not work offline in this browser:", error));

@@ -47,6 +47,10 @@ self.addEventListener("activate", (event) => {
         if (name.startsWith("assent-shell-") && name !== SHELL_CACHE) await caches.delete(name);
       }
       await self.clients.claim();
+      // Pages of another build reload on this (app/boot.js).
+      for (const client of await self.clients.matchAll({ type: "window" })) {
+        client.postMessage({ activated: BUILD.version });
+      }
     })(),
   );
 });
