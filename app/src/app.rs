@@ -35,6 +35,10 @@ pub fn App() -> impl IntoView {
     let _ = window_event_listener(leptos::ev::keydown, move |_| wallet.touch());
     let _ = window_event_listener(leptos::ev::pointerdown, move |_| wallet.touch());
     let _ = set_interval_with_handle(move || wallet.lock_if_idle(), std::time::Duration::from_secs(10));
+    // Grants signed or revoked offline go on the ledger once the network is back.
+    let _ = window_event_listener(leptos::ev::online, move |_| {
+        leptos::task::spawn_local(wallet.publish_pending())
+    });
 
     let path = RwSignal::new(browser::path());
     let _ = window_event_listener(leptos::ev::click, move |event| {

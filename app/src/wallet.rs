@@ -326,6 +326,25 @@ impl Wallet {
         };
         let _ = self.grants.try_set(grants);
         let _ = self.state_problem.try_set(problem);
+        self.publish_pending().await;
+    }
+
+    /// Puts the grants still waiting for the ledger (signed or revoked offline) on it, in turn,
+    /// on unlocking and when the browser comes back online. Quietly: one that fails keeps
+    /// waiting, with its "Put on the ledger" button, and the rest wait for the next chance.
+    pub async fn publish_pending(self) {
+        let waiting: Vec<String> = self
+            .grants
+            .get_untracked()
+            .iter()
+            .filter(|grant| grant.awaits_ledger())
+            .map(|grant| grant.id.clone())
+            .collect();
+        for id in waiting {
+            if self.publish_grant(&id).await.is_err() {
+                return;
+            }
+        }
     }
 
     /// Stores a state change made by the worker, refusing if another tab changed the stored

@@ -24,9 +24,12 @@ const chromiumFlags = [
 
 /** Starts `assent serve` and resolves once it prints its URL: on `listen` (default a free
  *  loopback port), with the log key in `keyDir` (default a fresh one), the built app in `app`
- *  (default dist/), and fresh data. */
-export async function startGateway({ listen = "127.0.0.1:0", keyDir, app = join(repoRoot, "dist") } = {}) {
-  const state = mkdtempSync(join(tmpdir(), "assent-e2e-"));
+ *  (default dist/), and its data (and key) in `state` (default a fresh directory, removed at
+ *  stop). */
+export async function startGateway({ listen = "127.0.0.1:0", keyDir, app = join(repoRoot, "dist"), state } = {}) {
+  // A `state` directory given (data and key) outlives this gateway, for a restart.
+  const ownState = state === undefined;
+  state ??= mkdtempSync(join(tmpdir(), "assent-e2e-"));
   const child = spawn(
     assentBin,
     ["serve", "--data", join(state, "data"), "--key", keyDir ?? join(state, "keys"), "--listen", listen, "--app", app],
@@ -57,7 +60,7 @@ export async function startGateway({ listen = "127.0.0.1:0", keyDir, app = join(
     async stop() {
       child.kill("SIGTERM");
       await exited;
-      rmSync(state, { recursive: true, force: true });
+      if (ownState) rmSync(state, { recursive: true, force: true });
     },
   };
 }

@@ -83,9 +83,10 @@ test("the app is installable: a manifest with icons, a service worker, no instal
 });
 
 test("after one visit the wallet works offline and the provider verifies against its last checkpoint", async () => {
-  const gateway = await startGateway();
+  // The gateway's data and key outlive it, so it can come back at the same address.
+  const state = mkdtempSync(join(tmpdir(), "assent-offline-"));
+  let gateway = await startGateway({ state });
   const { browser, page, problems } = await openPage(gateway.url);
-  let gatewayStopped = false;
   try {
     await gotoApp(page, gateway.url, problems);
     await controlledByServiceWorker(page);
@@ -102,7 +103,6 @@ test("after one visit the wallet works offline and the provider verifies against
     // The network cut off and the gateway gone.
     await page.context().setOffline(true);
     await gateway.stop();
-    gatewayStopped = true;
     await page.reload();
     await page.locator("main#content h1").first().waitFor({ timeout: 30_000 });
     await nav(page, "Wallet");
@@ -127,6 +127,8 @@ test("after one visit the wallet works offline and the provider verifies against
     assert.match(await page.getByTestId("grant-payload").inputValue(), /^AS1:/);
     await page.getByTestId("publish-error").waitFor({ timeout: 30_000 });
     assert.match(await page.getByTestId("publish-error").textContent(), /could not be reached/);
+    const waiting = page.getByTestId("grant").first();
+    assert.match(await waiting.getByTestId("grant-ledger").textContent(), /Grant not on the ledger yet/);
 
     // The Provider page: the signature and dates verified offline; the ledger and revocation
     // checks amber, as of the last verified checkpoint, with its age.
@@ -147,12 +149,22 @@ test("after one visit the wallet works offline and the provider verifies against
     assert.match(await revocation.textContent(), new RegExp(`offline, as of checkpoint ${size}, \\d+ minutes old: not revoked then`));
     await screenshot(page, "offline-provider");
 
+    // Back online (the gateway back at its address): the grant signed offline goes on the
+    // ledger by itself, and the Provider page's checks are green again.
+    gateway = await startGateway({ state, listen: new URL(gateway.url).host });
+    await page.context().setOffline(false);
+    await nav(page, "Share");
+    await waiting.getByTestId("grant-ledger").filter({ hasText: /Grant on the ledger at index \d+/ }).waitFor({ timeout: 30_000 });
+    await nav(page, "Provider");
+    assert.match(await checkText(page, placed), /^Valid: /);
+
     // Offline, requests fail; nothing else may.
-    const others = problems.filter((problem) => !/ERR_INTERNET_DISCONNECTED|net::ERR_FAILED/.test(problem));
+    const others = problems.filter((problem) => !/ERR_INTERNET_DISCONNECTED|net::ERR_FAILED|ERR_CONNECTION_REFUSED/.test(problem));
     assert.deepEqual(others, []);
   } finally {
     await browser.close();
-    if (!gatewayStopped) await gateway.stop();
+    await gateway.stop();
+    rmSync(state, { recursive: true, force: true });
   }
 });
 

@@ -507,12 +507,17 @@ fn the_wallet_remembers_issued_grants_with_their_status_and_revocation() {
     let revocation = entry.revoke(&parties.patient, NOW + 5).expect("the issuer revokes");
     let read = Revocation::verify(&hex::decode(&revocation.signed).expect("hex")).expect("verifies");
     assert!(read.revokes(&grant));
+    assert!(entry.awaits_ledger(), "its commitment is not on the ledger yet");
+    entry.ledger = Some(wasm_core::consent::issued::OnLedger { index: 0, checkpoint_size: 1 });
+    assert!(!entry.awaits_ledger());
     entry.revocation = Some(revocation);
     assert_eq!(entry.status(NOW + 10), GrantStatus::Revoking, "revoked here, not yet on the ledger");
+    assert!(entry.awaits_ledger(), "its revocation is not on the ledger yet");
     if let Some(revocation) = entry.revocation.as_mut() {
         revocation.ledger = Some(wasm_core::consent::issued::OnLedger { index: 1, checkpoint_size: 2 });
     }
     assert_eq!(entry.status(NOW + 10), GrantStatus::Revoked, "its inclusion verified");
+    assert!(!entry.awaits_ledger());
 
     // Their ledger entries: the grant's commitment is the same each time (deterministic
     // signature, so a retry finds the same index), and both verify as log entries.

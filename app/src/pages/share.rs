@@ -238,7 +238,7 @@ fn GrantItem(
         .map_or_else(|| grant.purpose.clone(), |p| p.plain_words().to_string());
     let revoked = grant.revocation.as_ref().map(|r| format!(" on {}", browser::local_date(r.revoked_at)));
     let ledger = ledger_words(&grant);
-    let pending = grant.ledger.is_none() || grant.revocation.as_ref().is_some_and(|r| r.ledger.is_none());
+    let pending = grant.awaits_ledger();
     let (show_id, revoke_id, svg_id, publish_id) = (id.clone(), id.clone(), id.clone(), id.clone());
     let publish = move |_| {
         let id = publish_id.clone();

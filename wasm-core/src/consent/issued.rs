@@ -128,6 +128,13 @@ impl IssuedGrant {
             .unwrap_or_else(|| self.payload.clone())
     }
 
+    /// Whether an entry of this grant still waits to be put on the ledger: its commitment, or
+    /// its revocation once revoked (signed offline, or the gateway did not answer).
+    pub fn awaits_ledger(&self) -> bool {
+        self.ledger.is_none()
+            || self.revocation.as_ref().is_some_and(|revocation| revocation.ledger.is_none())
+    }
+
     /// The status at `now` (Unix seconds). A revocation outranks the dates; it is "revoked" once
     /// its inclusion in the ledger is verified, "revoking" until then.
     pub fn status(&self, now: u64) -> GrantStatus {
