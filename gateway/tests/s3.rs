@@ -23,8 +23,10 @@ use wasm_core::tlog::checkpoint::Checkpoint;
 use wasm_core::tlog::merkle::leaf_hash;
 use wasm_core::tlog::tiles::{decode_entry_bundle, tiles_for_size, TilePath, TileSet, TiledTree};
 
-/// Short leases, so a test restarting after `kill -9` waits seconds, not the default ten.
-const LOCK_TTL_SECS: &str = "2";
+/// Short leases, so a test restarting after `kill -9` waits seconds, not the default ten; not
+/// shorter, since a renewal every third of it must get through on a loaded 2-core machine (at
+/// 2 s a late renewal made an add fail in CI with "no longer holds the bucket's sequencer lock").
+const LOCK_TTL_SECS: u64 = 5;
 
 /// The bucket from the environment `scripts/s3-server.sh start` prints; fails loudly without it.
 fn bucket() -> String {
@@ -111,7 +113,7 @@ fn try_start(root: &FsPath, url: &str) -> Result<Server, String> {
         .arg(root.join("keys"))
         .arg("--app")
         .arg(&dist)
-        .env("ASSENT_S3_LOCK_TTL_SECS", LOCK_TTL_SECS)
+        .env("ASSENT_S3_LOCK_TTL_SECS", LOCK_TTL_SECS.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -294,7 +296,7 @@ fn a_second_gateway_on_the_same_bucket_is_refused() {
     let refused = try_start(first_root.path(), &url).err().expect("a second gateway must be refused");
     assert!(refused.contains("in use by another gateway"), "{refused}");
     // Still refused after the first gateway's lease would have expired without renewal.
-    std::thread::sleep(Duration::from_secs(3));
+    std::thread::sleep(Duration::from_secs(LOCK_TTL_SECS + 1));
     let refused = try_start(first_root.path(), &url).err().expect("a second gateway must be refused");
     assert!(refused.contains("in use by another gateway"), "{refused}");
     assert_eq!(add(&first, &added[1]), 1, "the first gateway keeps appending");
