@@ -12,14 +12,7 @@ use wasm_core::accessmap::{self, AccessKey, TrailAnswer};
 use wasm_core::consent::{AccessEvent, GrantCommitment, GrantDraft, LogEntry, Scope, SignedGrant};
 use wasm_core::revmap;
 
-use support::{check_added, get, request, run_assent, serve, served_checkpoint, NOW, ORIGIN};
-
-/// Adds `entry` and returns its index.
-fn add(addr: &str, vkey: &str, entry: &[u8]) -> u64 {
-    let response = request(addr, "POST", "/add", entry).expect("POST /add");
-    assert_eq!(response.status, 200, "{}", response.text());
-    check_added(&response.json(), entry, vkey)
-}
+use support::{add, get, keygen, serve, served_checkpoint, NOW, ORIGIN};
 
 fn grant(patient: &SigningKey, provider: &SigningKey, rng: &mut ChaCha20Rng) -> SignedGrant {
     GrantDraft {
@@ -58,9 +51,7 @@ fn trail(addr: &str, path: &str) -> TrailAnswer {
 fn trails_verify_against_the_served_checkpoint_and_survive_a_restart() {
     let root = tempfile::tempdir().expect("temp dir");
     let keys = root.path().join("keys");
-    let run =
-        run_assent(&["keygen", "--name", ORIGIN, "--out", keys.to_str().expect("utf-8")], root.path(), "");
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    keygen(root.path(), &keys);
     let server = serve(root.path(), &keys, &["--rate-limit", "0"]);
     let (addr, vkey) = (server.addr.clone(), server.vkey.clone());
 

@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::Path;
 
-use support::{entries, run_assent, serve, Process as Server, Run, ORIGIN};
+use support::{entries, keygen, run_assent, serve, Process as Server, Run, ORIGIN};
 
 /// Starts a gateway with its data in `root/data` and its key in `keys`.
 fn start(root: &Path, keys: &Path) -> Server {
@@ -35,12 +35,6 @@ fn add_entries(server: &Server, seed: u64, count: usize) {
 fn audit(root: &Path, url: &str, vkey: &str, state: &Path) -> Run {
     let state = state.to_str().expect("utf-8 path");
     run_assent(&["audit", "--url", url, "--vkey", vkey, "--state", state], root, "")
-}
-
-/// Makes a log identity in `dir`.
-fn keygen(root: &Path, dir: &Path) {
-    let run = run_assent(&["keygen", "--name", ORIGIN, "--out", dir.to_str().expect("utf-8")], root, "");
-    assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
 #[test]

@@ -12,13 +12,7 @@ use rand_chacha::ChaCha20Rng;
 use wasm_core::consent::issued::{IssuedGrant, IssuedRevocation};
 use wasm_core::consent::{payload, AccessEvent, GrantCommitment, GrantDraft, LogEntry, Revocation, Scope};
 
-use support::{check_added, request, run_assent, serve, Run, NOW, ORIGIN};
-
-fn add(addr: &str, vkey: &str, entry: &[u8]) -> u64 {
-    let response = request(addr, "POST", "/add", entry).expect("POST /add");
-    assert_eq!(response.status, 200, "{}", response.text());
-    check_added(&response.json(), entry, vkey)
-}
+use support::{add, keygen, run_assent, serve, Run, NOW, ORIGIN};
 
 /// A grant for `origin` signed by `patient` to `provider`, as the wallet lists it, and its
 /// commitment entry.
@@ -57,9 +51,7 @@ fn trail(dir: &Path, addr: &str, vkey: &str, grants: &[IssuedGrant]) -> (Run, se
 fn the_trail_lists_every_access_verified_and_flags_use_after_revocation() {
     let root = tempfile::tempdir().expect("temp dir");
     let keys = root.path().join("keys");
-    let run =
-        run_assent(&["keygen", "--name", ORIGIN, "--out", keys.to_str().expect("utf-8")], root.path(), "");
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    keygen(root.path(), &keys);
     let server = serve(root.path(), &keys, &["--rate-limit", "0"]);
     let (addr, vkey) = (server.addr.clone(), server.vkey.clone());
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use ed25519_dalek::SigningKey;
-use support::{entries, run_assent, serve, spawn_listening, Process, Response, ASSENT, ORIGIN};
+use support::{entries, keygen, run_assent, serve, spawn_listening, Process, Response, ASSENT, ORIGIN};
 use wasm_core::hash::Digest256;
 use wasm_core::tlog::bundle::ProofBundle;
 use wasm_core::tlog::checkpoint::{open_checkpoint, Checkpoint};
@@ -215,10 +215,7 @@ fn witness_state_and_key_survive_a_restart() {
 
 /// Makes the gateway's key directory first, so the witness can be told its key.
 fn log_vkey(root: &Path) -> String {
-    let keys = root.join("keys");
-    let run = run_assent(&["keygen", "--name", ORIGIN, "--out", keys.to_str().expect("utf-8")], root, "");
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    run.stdout.lines().last().expect("verifier key line").to_owned()
+    keygen(root, &root.join("keys"))
 }
 
 /// Waits until the gateway serves a checkpoint of `want` entries cosigned by `cosigner`, and

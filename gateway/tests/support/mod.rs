@@ -231,6 +231,21 @@ pub fn served_checkpoint(addr: &str, vkey: &str) -> Checkpoint {
     open(&String::from_utf8(response.body).expect("utf-8"), vkey)
 }
 
+/// Makes a log identity of [`ORIGIN`] in `dir` with `assent keygen`; returns the verifier key
+/// it prints.
+pub fn keygen(root: &Path, dir: &Path) -> String {
+    let run = run_assent(&["keygen", "--name", ORIGIN, "--out", dir.to_str().expect("utf-8")], root, "");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout.lines().last().expect("verifier key line").to_owned()
+}
+
+/// `POST /add`s `entry`, checks the reply's proof (see [`check_added`]) and returns its index.
+pub fn add(addr: &str, vkey: &str, entry: &[u8]) -> u64 {
+    let response = request(addr, "POST", "/add", entry).expect("POST /add");
+    assert_eq!(response.status, 200, "{}", response.text());
+    check_added(&response.json(), entry, vkey)
+}
+
 /// Checks an `/add` reply: its proof verifies against its own signed checkpoint. Returns the index.
 pub fn check_added(reply: &serde_json::Value, entry: &[u8], vkey: &str) -> u64 {
     let index = reply["index"].as_u64().expect("index");
