@@ -9,23 +9,10 @@ use ed25519_dalek::SigningKey;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use wasm_core::accessmap::{self, AccessKey, TrailAnswer};
-use wasm_core::consent::{AccessEvent, GrantCommitment, GrantDraft, LogEntry, Scope, SignedGrant};
+use wasm_core::consent::{AccessEvent, GrantCommitment, LogEntry, Scope, SignedGrant};
 use wasm_core::revmap;
 
-use support::{add, get, keygen, serve, served_checkpoint, NOW, ORIGIN};
-
-fn grant(patient: &SigningKey, provider: &SigningKey, rng: &mut ChaCha20Rng) -> SignedGrant {
-    GrantDraft {
-        audience: provider.verifying_key().to_bytes(),
-        scopes: vec!["patient/Observation.rs".into()],
-        purpose: "TREAT".into(),
-        not_before: NOW,
-        expires_at: NOW + 86_400,
-        log_origin: ORIGIN.into(),
-    }
-    .sign(patient, NOW, rng)
-    .expect("signs")
-}
+use support::{add, get, grant_to, keygen, serve, served_checkpoint, NOW, ORIGIN};
 
 fn access(grant: &SignedGrant, provider: &SigningKey, at: u64, rng: &mut ChaCha20Rng) -> Vec<u8> {
     let scopes = [Scope::parse("patient/Observation.rs").expect("scope")];
@@ -63,7 +50,10 @@ fn trails_verify_against_the_served_checkpoint_and_survive_a_restart() {
     let patient = SigningKey::from_bytes(&[4; 32]);
     let provider = SigningKey::from_bytes(&[3; 32]);
     let other_provider = SigningKey::from_bytes(&[2; 32]);
-    let (a, b) = (grant(&patient, &provider, &mut rng), grant(&patient, &other_provider, &mut rng));
+    let (a, b) = (
+        grant_to(&patient, &provider, ORIGIN, &mut rng),
+        grant_to(&patient, &other_provider, ORIGIN, &mut rng),
+    );
     for grant in [&a, &b] {
         let entry = LogEntry::Grant(GrantCommitment::sign(grant, &patient).expect("statement")).to_bytes();
         add(&addr, &vkey, &entry);

@@ -10,9 +10,9 @@ use ed25519_dalek::SigningKey;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use wasm_core::consent::issued::{IssuedGrant, IssuedRevocation};
-use wasm_core::consent::{payload, AccessEvent, GrantCommitment, GrantDraft, LogEntry, Revocation, Scope};
+use wasm_core::consent::{payload, AccessEvent, GrantCommitment, LogEntry, Revocation, Scope};
 
-use support::{add, keygen, run_assent, serve, Run, NOW, ORIGIN};
+use support::{add, grant_to, keygen, run_assent, serve, Run, NOW, ORIGIN};
 
 /// A grant for `origin` signed by `patient` to `provider`, as the wallet lists it, and its
 /// commitment entry.
@@ -23,16 +23,7 @@ fn issued(
     rng: &mut ChaCha20Rng,
 ) -> (IssuedGrant, wasm_core::consent::SignedGrant, Vec<u8>) {
     let provider_key = provider.verifying_key().to_bytes();
-    let grant = GrantDraft {
-        audience: provider_key,
-        scopes: vec!["patient/Observation.rs".into()],
-        purpose: "TREAT".into(),
-        not_before: NOW,
-        expires_at: NOW + 86_400,
-        log_origin: origin.into(),
-    }
-    .sign(patient, NOW, rng)
-    .expect("signs");
+    let grant = grant_to(patient, provider, origin, rng);
     let entry = LogEntry::Grant(GrantCommitment::sign(&grant, patient).expect("statement")).to_bytes();
     (IssuedGrant::new(&grant, &provider_key, payload::encode(grant.bytes())), grant, entry)
 }

@@ -151,6 +151,26 @@ pub fn entries(seed: u64, count: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// A grant of `patient/Observation.rs` for treatment, valid for a day from [`NOW`], from
+/// `patient` to `provider`, naming the log `origin`.
+pub fn grant_to(
+    patient: &SigningKey,
+    provider: &SigningKey,
+    origin: &str,
+    rng: &mut ChaCha20Rng,
+) -> wasm_core::consent::SignedGrant {
+    GrantDraft {
+        audience: provider.verifying_key().to_bytes(),
+        scopes: vec!["patient/Observation.rs".into()],
+        purpose: "TREAT".into(),
+        not_before: NOW,
+        expires_at: NOW + 86_400,
+        log_origin: origin.into(),
+    }
+    .sign(patient, NOW, rng)
+    .expect("signs")
+}
+
 /// A running `assent` server (`serve` or `witness`), killed (SIGKILL) on drop.
 pub struct Process {
     /// The process.
