@@ -19,7 +19,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$REPO_ROOT"
 
-all_targets=(access_trail consent_decoders log_entry records_import revmap_proof tlog_decoders vault_record)
+all_targets=(access_trail consent_decoders ed25519_paths log_entry records_import revmap_proof tlog_decoders vault_record)
 which="${1:-all}"
 seconds="${2:-60}"
 extra_flags=("${@:3}")

@@ -50,6 +50,8 @@ fi
 lock_sum="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ "$(cat node_modules/.assent-lock-sha256 2>/dev/null || true)" != "$lock_sum" ]; then
   log "installing npm packages from package-lock.json"
+  # An interrupted install must not leave the marker of a finished one behind.
+  rm -f node_modules/.assent-lock-sha256
   npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_sum" > node_modules/.assent-lock-sha256
 fi

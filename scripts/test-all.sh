@@ -31,7 +31,7 @@ WASM_BINDGEN_USE_BROWSER=1 cargo test --locked -p assent-app --target wasm32-unk
 
 log "fuzz targets: build, and run each once over its seed corpus (fuzzing itself: scripts/fuzz.sh)"
 cargo build --release --locked --manifest-path fuzz/Cargo.toml --target-dir "$CARGO_TARGET_DIR/fuzz"
-for target in consent_decoders vault_record log_entry tlog_decoders records_import revmap_proof access_trail; do
+for target in consent_decoders vault_record log_entry tlog_decoders records_import revmap_proof access_trail ed25519_paths; do
   "$CARGO_TARGET_DIR/fuzz/release/$target" -runs=0 "fuzz/corpus/$target"
 done
 

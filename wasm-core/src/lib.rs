@@ -7,6 +7,7 @@
 //! Modules follow the specs they implement:
 //! - [`accessmap`]: the log-backed access map (providers' access events per grant), its trail answers;
 //! - [`consent`]: consent grants (COSE_Sign1 over deterministic CBOR), their verdict and commitment;
+//! - [`ed25519`]: Ed25519 verification under `verify_strict`'s rule, with prepared tables for keys that sign often;
 //! - [`hash`]: domain-separated SHA-256, so a hash made for one purpose is never valid for another;
 //! - [`records`]: FHIR R4 bundles imported into the patient's record set (timeline, series);
 //! - [`revmap`]: the log-backed revocation map (sparse Merkle tree), its proofs and checkpoint line;
@@ -20,6 +21,7 @@
 
 pub mod accessmap;
 pub mod consent;
+pub mod ed25519;
 pub mod hash;
 pub mod records;
 pub mod revmap;

@@ -633,7 +633,7 @@ fn cosignature_signs_the_spec_message() {
     assert_eq!(payload[4..12], 1_679_315_147u64.to_be_bytes());
     let message = format!("cosignature/v1\ntime 1679315147\n{text}");
     let signature: [u8; 64] = payload[12..].try_into().expect("64 bytes");
-    assert!(wasm_core::consent::verify_ed25519(w1.verifier().public_key(), message.as_bytes(), &signature));
+    assert!(wasm_core::ed25519::verify(w1.verifier().public_key(), message.as_bytes(), &signature));
 }
 
 #[test]

@@ -724,7 +724,17 @@ pub fn revmap_verify(proof: &[u8], root: &[u8], key: &[u8]) -> bool {
 #[wasm_bindgen]
 pub fn ed25519_verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
     match (<[u8; 32]>::try_from(public_key), <[u8; 64]>::try_from(signature)) {
-        (Ok(key), Ok(signature)) => wasm_core::consent::verify_ed25519(&key, message, &signature),
+        (Ok(key), Ok(signature)) => wasm_core::ed25519::verify(&key, message, &signature),
+        _ => false,
+    }
+}
+
+/// The same check with the key's table kept (`ed25519::verify_with_kept_key`, as log and witness
+/// keys are checked); for the benchmark.
+#[wasm_bindgen]
+pub fn ed25519_verify_kept_key(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    match (<[u8; 32]>::try_from(public_key), <[u8; 64]>::try_from(signature)) {
+        (Ok(key), Ok(signature)) => wasm_core::ed25519::verify_with_kept_key(&key, message, &signature),
         _ => false,
     }
 }

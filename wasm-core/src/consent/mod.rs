@@ -3,7 +3,7 @@
 //!
 //! A grant is a COSE_Sign1 (EdDSA, alg −8) over a deterministic CBOR claim set ([`grant`]). The
 //! log never sees it: it sees [`SignedGrant::commitment`], a salted hash. Every signature in
-//! Assent is checked with [`verify_ed25519`], i.e. `verify_strict`, so the wallet, the provider
+//! Assent is checked with [`crate::ed25519::verify`], i.e. `verify_strict`, so the wallet, the provider
 //! and the gateway accept exactly the same signatures.
 
 pub mod access;
@@ -32,8 +32,6 @@ pub use purpose::Purpose;
 pub use release::ModelRelease;
 pub use revocation::Revocation;
 pub use scope::Scope;
-
-use ed25519_dalek::{Signature, VerifyingKey};
 
 use crate::hash::{tagged_hash, Domain};
 
@@ -158,11 +156,4 @@ pub fn provider_id(provider_key: &[u8; 32]) -> [u8; 16] {
     let mut id = [0u8; 16];
     id.copy_from_slice(&digest[..16]);
     id
-}
-
-/// Checks an Ed25519 signature with `verify_strict`: rejects non-canonical encodings and
-/// low-order points for both the key and `R`. The one verification every Assent component uses.
-pub fn verify_ed25519(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
-    let Ok(key) = VerifyingKey::from_bytes(public_key) else { return false };
-    key.verify_strict(message, &Signature::from_bytes(signature)).is_ok()
 }

@@ -8,7 +8,8 @@ use coset::{iana, CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder};
 use ed25519_dalek::{Signer, SigningKey};
 
 use super::claims::cose_reason;
-use super::{verify_ed25519, ConsentError};
+use super::ConsentError;
+use crate::ed25519;
 
 /// What a signed object is; its label is the signature's external AAD.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +71,7 @@ pub(crate) fn signature_is_valid(kind: ObjectKind, bytes: &[u8], signer: &[u8; 3
     sign1
         .verify_signature(kind.external_aad(), |signature, to_be_signed| {
             let signature: [u8; 64] = signature.try_into().map_err(|_| ())?;
-            verify_ed25519(signer, to_be_signed, &signature).then_some(()).ok_or(())
+            ed25519::verify(signer, to_be_signed, &signature).then_some(()).ok_or(())
         })
         .is_ok()
 }

@@ -4,8 +4,9 @@
 //! A signed note is a text ending in a newline, an empty line, then one or more signature lines
 //! `— <key name> base64(key id || signature)`. [`open_note`] ignores signatures by unknown keys,
 //! rejects the note if a known key's signature does not verify, and requires at least one
-//! verified signature. Every Ed25519 check goes through [`crate::consent::verify_ed25519`]
-//! (`verify_strict`), so every Assent component accepts exactly the same signatures.
+//! verified signature. Every Ed25519 check follows `verify_strict`'s rule, through
+//! [`ed25519::verify_with_kept_key`]: log and witness keys sign every checkpoint a client reads,
+//! so their tables are kept.
 //!
 //! Two key types are supported: plain Ed25519 note signatures (type `0x01`, signed by
 //! [`NoteSigner`]) and timestamped cosignature/v1 witness signatures (type `0x04`, signed by
@@ -18,7 +19,7 @@ use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::consent::verify_ed25519;
+use crate::ed25519;
 
 /// The largest signed note [`open_note`] reads, in bytes.
 pub const MAX_NOTE_BYTES: usize = 1 << 20;
@@ -727,7 +728,7 @@ fn verify_signature(
     match verifier.key_type {
         KeyType::Ed25519 => {
             let signature: &[u8; SIGNATURE_LEN] = signature.try_into().map_err(|_| wrong_length())?;
-            if !verify_ed25519(&verifier.public_key, text.as_bytes(), signature) {
+            if !ed25519::verify_with_kept_key(&verifier.public_key, text.as_bytes(), signature) {
                 return Err(invalid());
             }
             Ok(SignatureKind::Ed25519)
@@ -741,7 +742,7 @@ fn verify_signature(
                 return Err(NoteError::CosignatureTimestampOutOfRange { timestamp });
             }
             let message = cosignature_message(text, timestamp);
-            if !verify_ed25519(&verifier.public_key, message.as_bytes(), signature) {
+            if !ed25519::verify_with_kept_key(&verifier.public_key, message.as_bytes(), signature) {
                 return Err(invalid());
             }
             Ok(SignatureKind::Cosignature { timestamp })
