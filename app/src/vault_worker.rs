@@ -406,7 +406,8 @@ pub async fn revoke_grant(
 pub struct CheckReport {
     /// `format`, `signature`, `audience`, `not_before`, `expiry`, `ledger` or `revocation`.
     pub check: String,
-    /// `passed`, `failed` or `not_checked`.
+    /// `passed`, `failed`, `not_checked` or `offline` (proven only against the last checkpoint
+    /// this browser verified, because no gateway answered).
     pub outcome: String,
     /// What was seen, or why it failed or was not checked.
     pub detail: String,

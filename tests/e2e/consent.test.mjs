@@ -135,6 +135,8 @@ test("a grant signed on the Share page verifies from a screenshot of its QR code
     await shows("10");
     await freshness().fill("30");
     await freshness().dispatchEvent("change");
+    // Reload only once it is stored: the page says so.
+    await page.getByTestId("freshness-saved").waitFor({ timeout: 10_000 });
     await page.reload();
     await shows("30");
     await freshness().fill("0");

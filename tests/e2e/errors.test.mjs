@@ -374,7 +374,7 @@ test("gateway settings and an unreachable gateway are reported with what to do",
     await page.getByRole("button", { name: "Check" }).click();
     await page.locator("[data-testid=verdict][data-checks-completed='1']").waitFor({ timeout: 60_000 });
     log.add(await page.getByTestId("verdict-headline").textContent(), "Provider, check: the gateway unreachable (the verdict)");
-    for (const line of await page.locator(".checks li.not-checked, .checks li.failed").allTextContents()) {
+    for (const line of await page.locator(".checks li.not-checked, .checks li.offline, .checks li.failed").allTextContents()) {
       log.add(line, "Provider, check: the gateway unreachable (a check not done)");
     }
     await screenshot(page, "errors-provider-unreachable");

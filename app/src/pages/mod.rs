@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 use leptos::task::spawn_local;
 
-use crate::wallet::WalletError;
+use crate::wallet::{MinutesSetting, Wallet, WalletError};
 
 /// Runs a wallet operation in the background and records its outcome. The outcome may land
 /// after the form that started it is gone (a successful unlock replaces the page), so it is
@@ -25,6 +25,33 @@ pub(crate) fn run(
     spawn_local(async move {
         let _ = outcome.try_set(operation.await);
     });
+}
+
+/// Saves a setting in the background: `saved` turns true once it is stored (not merely shown),
+/// and false while a new value is being stored.
+pub(crate) fn save_minutes(
+    wallet: Wallet,
+    outcome: RwSignal<Result<(), WalletError>>,
+    saved: RwSignal<bool>,
+    setting: MinutesSetting,
+    minutes: u64,
+) {
+    saved.set(false);
+    run(outcome, async move {
+        wallet.set_minutes(setting, minutes).await?;
+        let _ = saved.try_set(true);
+        Ok(())
+    });
+}
+
+/// Says that a setting is stored in this browser, once it is.
+#[component]
+pub(crate) fn SavedNotice(saved: RwSignal<bool>, test_id: &'static str) -> impl IntoView {
+    move || {
+        saved.try_get().unwrap_or(false).then(|| {
+            view! { <p class="notice" role="status" data-testid=test_id>"Saved in this browser."</p> }
+        })
+    }
 }
 
 /// Shows a failed operation's error, in words, through an `ErrorBoundary`; shows nothing on

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::{run, ErrorNotice};
+use super::{run, save_minutes, ErrorNotice, SavedNotice};
 use crate::browser;
 use crate::ledger_state;
 use crate::scanner::QrScanner;
@@ -178,13 +178,15 @@ fn RecordAccess(payload: String) -> impl IntoView {
 fn FreshnessSetting() -> impl IntoView {
     let wallet = expect_context::<Wallet>();
     let outcome = RwSignal::new(Ok(()));
+    let saved = RwSignal::new(false);
     let save = move |event: leptos::ev::Event| {
         let minutes = event_target_value(&event).parse::<u64>().unwrap_or(0);
-        run(outcome, wallet.set_minutes(MinutesSetting::Freshness, minutes));
+        save_minutes(wallet, outcome, saved, MinutesSetting::Freshness, minutes);
     };
     view! {
         <label for="freshness-minutes">"“Not revoked” needs a ledger checkpoint at most this many minutes old"</label>
         <input id="freshness-minutes" type="number" min="1" max="1440" prop:value=move || wallet.freshness_minutes.get().to_string() on:change=save />
+        <SavedNotice saved test_id="freshness-saved" />
         <ErrorNotice outcome test_id="freshness-error" />
     }
 }
@@ -206,12 +208,16 @@ fn VerdictPanel(verdict: VerdictReport) -> impl IntoView {
             <p class=if verdict.valid { "notice" } else { "error" } role="status" data-testid="verdict-headline">{headline}</p>
             <ul class="checks">
                 {verdict.checks.into_iter().map(|check| {
-                    let class = match check.outcome.as_str() { "passed" => "passed", "failed" => "failed", _ => "not-checked" };
+                    let class = match check.outcome.as_str() {
+                        "passed" => "passed",
+                        "failed" => "failed",
+                        "offline" => "offline",
+                        _ => "not-checked",
+                    };
                     // An offline result says so itself ("offline, as of checkpoint …").
-                    let outcome = if check.detail.starts_with("offline") {
-                        String::new()
-                    } else {
-                        format!("{} — ", check.outcome.replace('_', " "))
+                    let outcome = match check.outcome.as_str() {
+                        "offline" => String::new(),
+                        other => format!("{} — ", other.replace('_', " ")),
                     };
                     view! {
                         <li class=class data-testid=format!("check-{}", check.check)>

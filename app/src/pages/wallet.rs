@@ -5,7 +5,7 @@ use wasm_core::vault::MasterSeed;
 use web_sys::HtmlInputElement;
 use zeroize::Zeroizing;
 
-use super::{run, ErrorNotice};
+use super::{run, save_minutes, ErrorNotice, SavedNotice};
 use crate::browser;
 use crate::vault_worker;
 use crate::wallet::{check_new_passphrase, MinutesSetting, Wallet, WalletError, WalletStatus};
@@ -241,9 +241,10 @@ fn Unlocked() -> impl IntoView {
             Ok(())
         });
     };
+    let idle_saved = RwSignal::new(false);
     let set_idle = move |event: leptos::ev::Event| {
         let minutes = event_target_value(&event).parse::<u64>().unwrap_or(5);
-        run(idle_outcome, wallet.set_minutes(MinutesSetting::IdleLock, minutes));
+        save_minutes(wallet, idle_outcome, idle_saved, MinutesSetting::IdleLock, minutes);
     };
 
     view! {
@@ -253,6 +254,7 @@ fn Unlocked() -> impl IntoView {
             <button type="button" on:click=move |_| wallet.lock()>"Lock now"</button>
             <label for="idle-minutes">"Lock after this many idle minutes"</label>
             <input id="idle-minutes" type="number" min="1" max="60" prop:value=move || wallet.idle_minutes.get().to_string() on:change=set_idle />
+            <SavedNotice saved=idle_saved test_id="idle-saved" />
             <ErrorNotice outcome=idle_outcome test_id="idle-error" />
         </section>
         <section aria-labelledby="backup-title">

@@ -190,6 +190,27 @@ pub enum CheckOutcome {
     Failed(String),
     /// Not checked (yet); never to be shown as valid.
     NotChecked(String),
+    /// Proven, but only against the last checkpoint this client verified, because no gateway
+    /// answered: shown amber with its age, never as passed. A failure found offline is `Failed`.
+    Offline {
+        /// "offline, as of checkpoint S, N minutes old" (or "of unknown age").
+        as_of: String,
+        /// What was proven against that checkpoint, and what to do.
+        result: String,
+    },
+}
+
+impl CheckOutcome {
+    /// The outcome's text as shown: what was seen, why it failed or was not checked, or for an
+    /// offline result "as of …: result".
+    pub fn detail(&self) -> String {
+        match self {
+            CheckOutcome::Passed(text) | CheckOutcome::Failed(text) | CheckOutcome::NotChecked(text) => {
+                text.clone()
+            }
+            CheckOutcome::Offline { as_of, result } => format!("{as_of}: {result}"),
+        }
+    }
 }
 
 /// One line of a verdict.

@@ -17,7 +17,7 @@ use crate::tlog::sync::{Fetch, ProveInclusion, Refresh, RefreshReport};
 use crate::tlog::view::{LogView, VerifiedCheckpoint};
 
 /// How every offline result begins: [`CheckpointClock::offline_as_of`].
-pub const OFFLINE_AS_OF: &str = "offline, as of checkpoint";
+const OFFLINE_AS_OF: &str = "offline, as of checkpoint";
 
 /// The time of a check and when a gateway last confirmed the client's stored checkpoint: what
 /// dates a result that rests on that checkpoint because no gateway answered.
@@ -221,10 +221,13 @@ impl LedgerCheck {
         };
         match LogEntry::verify(&entry) {
             Ok(LogEntry::Grant(statement)) if statement.matches(&self.grant) => match as_of {
-                Some(as_of) => CheckOutcome::NotChecked(format!(
-                    "{as_of}: on the ledger at index {}, verified against that checkpoint; check again online",
-                    included.index
-                )),
+                Some(as_of) => CheckOutcome::Offline {
+                    as_of,
+                    result: format!(
+                        "on the ledger at index {}, verified against that checkpoint; check again online",
+                        included.index
+                    ),
+                },
                 None => CheckOutcome::Passed(format!(
                     "on the ledger at index {}, verified against checkpoint size {}",
                     included.index, included.checkpoint_size
@@ -292,12 +295,6 @@ mod tests {
         (report.outcome.clone(), report)
     }
 
-    fn detail(outcome: &CheckOutcome) -> &str {
-        match outcome {
-            CheckOutcome::Passed(text) | CheckOutcome::Failed(text) | CheckOutcome::NotChecked(text) => text,
-        }
-    }
-
     #[test]
     fn a_logged_grant_passes_and_a_wrong_place_or_log_does_not() {
         let (ours, our_entry) = grant(1, ORIGIN);
@@ -318,18 +315,18 @@ mod tests {
         for wrong in [4, 0] {
             let (outcome, _) = check(&ours, Some(wrong), &[&log]);
             assert!(matches!(outcome, CheckOutcome::Failed(_)), "{outcome:?}");
-            assert!(detail(&outcome).contains(&format!("entry {wrong} is not this grant's")), "{outcome:?}");
+            assert!(outcome.detail().contains(&format!("entry {wrong} is not this grant's")), "{outcome:?}");
         }
         assert!(matches!(check(&other, Some(4), &[&log]).0, CheckOutcome::Passed(_)));
 
         let (outcome, _) = check(&ours, Some(305), &[&log]);
-        assert!(detail(&outcome).contains("not yet entry 305"), "{outcome:?}");
+        assert!(outcome.detail().contains("not yet entry 305"), "{outcome:?}");
         let (outcome, _) = check(&ours, None, &[&log]);
         assert!(matches!(outcome, CheckOutcome::NotChecked(_)), "{outcome:?}");
 
         let (elsewhere, _) = grant(3, "other.example/log");
         let (outcome, _) = check(&elsewhere, Some(3), &[&log]);
-        assert!(detail(&outcome).contains("names the log other.example/log"), "{outcome:?}");
+        assert!(outcome.detail().contains("names the log other.example/log"), "{outcome:?}");
     }
 
     #[test]
@@ -344,7 +341,7 @@ mod tests {
         lying.append_entries(honest.entries.clone());
         lying.entries.swap(0, 1);
         let (outcome, _) = check(&ours, Some(1), &[&lying]);
-        assert!(detail(&outcome).contains("no gateway proved entry 1"), "{outcome:?}");
+        assert!(outcome.detail().contains("no gateway proved entry 1"), "{outcome:?}");
         let (outcome, report) = check(&ours, Some(0), &[&lying, &honest]);
         assert!(matches!(outcome, CheckOutcome::Passed(_)), "the honest gateway proves it: {outcome:?}");
         assert!(report.refresh.fork.is_none());
@@ -356,7 +353,7 @@ mod tests {
         swapped.append(9, "noise");
         // Another history under the same key: a fork, reported with evidence.
         let (outcome, report) = check(&ours, Some(0), &[&honest, &swapped]);
-        assert!(detail(&outcome).contains("forked"), "{outcome:?}");
+        assert!(outcome.detail().contains("forked"), "{outcome:?}");
         assert!(report.refresh.fork.is_some());
 
         // Unreachable gateways: not checked, with the reason.
@@ -386,9 +383,11 @@ mod tests {
         };
         assert_eq!(
             offline(2, true),
-            CheckOutcome::NotChecked(
-                "offline, as of checkpoint 3, 7 minutes old: on the ledger at index 2, verified against that checkpoint; check again online".into()
-            )
+            CheckOutcome::Offline {
+                as_of: "offline, as of checkpoint 3, 7 minutes old".into(),
+                result: "on the ledger at index 2, verified against that checkpoint; check again online"
+                    .into()
+            }
         );
         assert_eq!(
             offline(2, false),
@@ -396,7 +395,7 @@ mod tests {
                 "offline, as of checkpoint 3, 7 minutes old: entry 2 could not be proven without a gateway; check again online".into()
             )
         );
-        assert!(detail(&offline(3, true)).contains("which holds 3 entries, not yet entry 3"));
+        assert!(offline(3, true).detail().contains("which holds 3 entries, not yet entry 3"));
         // A wrong place is still a failure offline: the proof shows another entry there.
         assert!(matches!(offline(0, true), CheckOutcome::Failed(_)));
 
@@ -405,6 +404,6 @@ mod tests {
         while check.next_fetch().is_some() {
             check.receive(Err("could not be reached".into()));
         }
-        assert!(detail(&check.finish().outcome).starts_with("offline, as of checkpoint 3, of unknown age:"));
+        assert!(check.finish().outcome.detail().starts_with("offline, as of checkpoint 3, of unknown age:"));
     }
 }

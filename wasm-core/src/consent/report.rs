@@ -4,7 +4,6 @@
 use serde_json::{json, Value};
 
 use super::grant::REVOCATION_NOT_CHECKED;
-use super::ledger_check::OFFLINE_AS_OF;
 use super::{CheckName, CheckOutcome, SignedGrant, Verdict};
 
 /// The check's name in reports.
@@ -52,7 +51,7 @@ pub fn headline(verdict: &Verdict) -> String {
 fn offline_as_of(verdict: &Verdict) -> Option<&str> {
     let ledger = verdict.checks.iter().find(|check| check.name == CheckName::Ledger)?;
     match &ledger.outcome {
-        CheckOutcome::NotChecked(why) if why.starts_with(OFFLINE_AS_OF) => why.split(':').next(),
+        CheckOutcome::Offline { as_of, .. } => Some(as_of),
         _ => None,
     }
 }
@@ -76,19 +75,21 @@ pub fn claims_json(grant: &SignedGrant) -> Value {
 }
 
 /// The verdict as JSON: `valid` (the offline checks pass), `on_ledger` (the ledger check
-/// passed too), each check with its outcome (`passed`, `failed`, `not_checked`) and detail, and
+/// passed too), each check with its outcome (`passed`, `failed`, `not_checked`, `offline`: proven
+/// only against the last checkpoint this client verified) and detail, and
 /// the claims when readable.
 pub fn verdict_json(verdict: &Verdict) -> Value {
     let checks: Vec<Value> = verdict
         .checks
         .iter()
         .map(|check| {
-            let (outcome, detail) = match &check.outcome {
-                CheckOutcome::Passed(detail) => ("passed", detail),
-                CheckOutcome::Failed(reason) => ("failed", reason),
-                CheckOutcome::NotChecked(why) => ("not_checked", why),
+            let outcome = match &check.outcome {
+                CheckOutcome::Passed(_) => "passed",
+                CheckOutcome::Failed(_) => "failed",
+                CheckOutcome::NotChecked(_) => "not_checked",
+                CheckOutcome::Offline { .. } => "offline",
             };
-            json!({ "check": check_name(check.name), "outcome": outcome, "detail": detail })
+            json!({ "check": check_name(check.name), "outcome": outcome, "detail": check.outcome.detail() })
         })
         .collect();
     json!({

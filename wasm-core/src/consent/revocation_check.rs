@@ -210,10 +210,10 @@ impl RevocationCheck {
         let revoked = match status {
             MapStatus::Revoked(revoked) => revoked,
             MapStatus::NotRevoked if !fetched_now => {
-                return CheckOutcome::NotChecked(format!(
-                    "{}: not revoked then; check again online",
-                    self.clock.offline_as_of(latest)
-                ));
+                return CheckOutcome::Offline {
+                    as_of: self.clock.offline_as_of(latest),
+                    result: "not revoked then; check again online".into(),
+                };
             }
             MapStatus::NotRevoked => {
                 let minutes = |seconds: u64| seconds / 60;
@@ -317,12 +317,6 @@ mod tests {
         check_with(grant, logs[0], logs.len(), |gateway, path| logs[gateway].answer(path))
     }
 
-    fn detail(outcome: &CheckOutcome) -> &str {
-        match outcome {
-            CheckOutcome::Passed(text) | CheckOutcome::Failed(text) | CheckOutcome::NotChecked(text) => text,
-        }
-    }
-
     #[test]
     fn freshness_setting_is_kept_within_a_minute_and_a_day() {
         for (minutes, secs) in
@@ -341,11 +335,11 @@ mod tests {
         log.append_entries(vec![our_entry, other_entry.clone(), revocation(&other)]);
         let outcome = check(&ours, &[&log]);
         assert!(matches!(outcome, CheckOutcome::Passed(_)), "{outcome:?}");
-        assert!(detail(&outcome).starts_with("not revoked as of checkpoint 3, fetched from the gateway now"));
+        assert!(outcome.detail().starts_with("not revoked as of checkpoint 3, fetched from the gateway now"));
         let outcome = check(&other, &[&log]);
         assert!(matches!(outcome, CheckOutcome::Failed(_)), "{outcome:?}");
-        assert!(detail(&outcome).contains("revoked by the patient on 2026-09-21T"), "{outcome:?}");
-        assert!(detail(&outcome).contains("(ledger entry 2)"), "{outcome:?}");
+        assert!(outcome.detail().contains("revoked by the patient on 2026-09-21T"), "{outcome:?}");
+        assert!(outcome.detail().contains("(ledger entry 2)"), "{outcome:?}");
     }
 
     #[test]
@@ -370,7 +364,7 @@ mod tests {
         };
         let outcome = check_with(&ours, &log, 2, liar);
         assert!(matches!(outcome, CheckOutcome::NotChecked(_)), "{outcome:?}");
-        assert!(detail(&outcome).contains("no gateway gave a valid revocation proof"), "{outcome:?}");
+        assert!(outcome.detail().contains("no gateway gave a valid revocation proof"), "{outcome:?}");
         // With an honest gateway third, the revocation is found.
         let outcome = check_with(&ours, &log, 3, liar);
         assert!(matches!(outcome, CheckOutcome::Failed(_)), "{outcome:?}");
@@ -382,17 +376,17 @@ mod tests {
         let mut log = TestLog::new(1);
         log.append_entries(vec![our_entry]);
         let outcome = check(&ours, &[&log]);
-        assert!(detail(&outcome).contains("binds no revocation map"), "{outcome:?}");
+        assert!(outcome.detail().contains("binds no revocation map"), "{outcome:?}");
         let outcome = check_with(&ours, &log, 1, |_, _| Err("connection refused".into()));
         assert!(matches!(outcome, CheckOutcome::NotChecked(_)), "{outcome:?}");
-        assert!(detail(&outcome).contains("check again when online"), "{outcome:?}");
+        assert!(outcome.detail().contains("check again when online"), "{outcome:?}");
 
         let other = crate::tlog::note::NoteSigner::new("other.example/log", SigningKey::from_bytes(&[3; 32]))
             .expect("valid name");
         let trust = crate::tlog::view::LogTrust::new(&other.verifier_key(), None).expect("trust");
         let outcome =
             RevocationCheck::new(&ours, LogView::new(trust), 1, NOW, DEFAULT_FRESHNESS_SECS).finish().outcome;
-        assert!(detail(&outcome).contains("your gateway settings are for other.example/log"), "{outcome:?}");
+        assert!(outcome.detail().contains("your gateway settings are for other.example/log"), "{outcome:?}");
     }
 
     #[test]
@@ -431,7 +425,7 @@ mod tests {
         );
         let stale = outcome_at(witnessed_at + 30 * 60);
         assert!(matches!(stale, CheckOutcome::NotChecked(_)), "{stale:?}");
-        assert!(detail(&stale).contains("30 minutes old, more than the 10-minute window"), "{stale:?}");
+        assert!(stale.detail().contains("30 minutes old, more than the 10-minute window"), "{stale:?}");
     }
 
     #[test]
@@ -454,9 +448,10 @@ mod tests {
         };
         assert_eq!(
             offline(&ours, true),
-            CheckOutcome::NotChecked(
-                "offline, as of checkpoint 3, 12 minutes old: not revoked then; check again online".into()
-            )
+            CheckOutcome::Offline {
+                as_of: "offline, as of checkpoint 3, 12 minutes old".into(),
+                result: "not revoked then; check again online".into()
+            }
         );
         assert_eq!(
             offline(&ours, false),
