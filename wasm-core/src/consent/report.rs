@@ -100,3 +100,64 @@ pub fn verdict_json(verdict: &Verdict) -> Value {
         "grant": verdict.grant.as_ref().map(claims_json),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consent::Check;
+
+    /// A verdict whose offline checks pass, with the given ledger and revocation outcomes.
+    fn verdict(ledger: CheckOutcome, revocation: CheckOutcome) -> Verdict {
+        let passed = |name| Check { name, outcome: CheckOutcome::Passed("fine".into()) };
+        let mut checks: Vec<Check> = [
+            CheckName::Format,
+            CheckName::Signature,
+            CheckName::Audience,
+            CheckName::NotBefore,
+            CheckName::Expiry,
+        ]
+        .into_iter()
+        .map(passed)
+        .collect();
+        checks.push(Check { name: CheckName::Ledger, outcome: ledger });
+        checks.push(Check { name: CheckName::Revocation, outcome: revocation });
+        Verdict { grant: None, checks }
+    }
+
+    fn offline(result: &str) -> CheckOutcome {
+        CheckOutcome::Offline {
+            as_of: "offline, as of checkpoint 3, 7 minutes old".into(),
+            result: result.into(),
+        }
+    }
+
+    #[test]
+    fn the_headline_says_valid_only_when_both_ledger_checks_passed() {
+        let both =
+            verdict(CheckOutcome::Passed("on the ledger".into()), CheckOutcome::Passed("not revoked".into()));
+        assert!(headline(&both).starts_with("Valid: "));
+        let failed = verdict(
+            CheckOutcome::Failed("the entry is not this grant's".into()),
+            offline("not revoked then"),
+        );
+        assert_eq!(headline(&failed), "Not valid: the entry is not this grant's");
+        let unknown =
+            verdict(CheckOutcome::NotChecked("no gateway".into()), CheckOutcome::NotChecked("no".into()));
+        assert!(headline(&unknown).contains("not checked yet, so treat it as unconfirmed"));
+    }
+
+    #[test]
+    fn an_offline_result_is_never_valid_and_says_which_checkpoint_it_rests_on() {
+        let rested = verdict(offline("on the ledger at index 2"), offline("not revoked then"));
+        let text = headline(&rested);
+        assert!(text.starts_with("The offline checks pass"), "{text}");
+        assert!(text.contains("(offline, as of checkpoint 3, 7 minutes old)"), "{text}");
+        let json = verdict_json(&rested);
+        assert_eq!(json["on_ledger"], false);
+        assert_eq!(json["checks"][5]["outcome"], "offline");
+        assert_eq!(
+            json["checks"][5]["detail"],
+            "offline, as of checkpoint 3, 7 minutes old: on the ledger at index 2"
+        );
+    }
+}
