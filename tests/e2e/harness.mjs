@@ -114,6 +114,13 @@ export async function openPage(baseUrl, extraArgs = [], { serviceWorkers = "allo
   page.on("response", (response) => {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()} for ${response.url()}`);
   });
+  // A test that fails midway never reaches its own check of `problems`: say them on close, so
+  // the failure's cause is in the log.
+  const close = browser.close.bind(browser);
+  browser.close = async () => {
+    if (problems.length) console.error(`what the browser reported during this test:\n  ${problems.join("\n  ")}`);
+    await close();
+  };
   return { browser, page, problems };
 }
 
