@@ -398,9 +398,7 @@ fn the_checkpoint_line_binds_the_root() {
 
 /// The honest answer for `key` over `entries`, and the checkpoint of their map.
 fn honest(entries: &[Vec<u8>], key: &AccessKey) -> (TrailAnswer, Checkpoint) {
-    let mut log = TestLog::new(1);
-    log.access_map = true;
-    log.append_entries(entries.to_vec());
+    let log = TestLog::with_access_map(entries.to_vec());
     let map = log.access_map();
     (log.trail_answer(key, None), checkpoint_of(&map))
 }
@@ -552,9 +550,7 @@ fn pages_verify_together_and_must_agree() {
         entries.push(world.access(&a, NOW + round));
     }
     let key = world.key(&a);
-    let mut log = TestLog::new(1);
-    log.access_map = true;
-    log.append_entries(entries.clone());
+    let log = TestLog::with_access_map(entries.clone());
     let checkpoint = checkpoint_of(&log.access_map());
     let full = log.trail_answer(&key, None);
     let page = |range: std::ops::Range<usize>| {
@@ -576,9 +572,7 @@ fn pages_verify_together_and_must_agree() {
     assert_eq!(second.events().iter().map(|(index, _)| *index).collect::<Vec<_>>(), [4, 5]);
 
     // A later page from another checkpoint's map disagrees with the first.
-    let mut other = TestLog::new(1);
-    other.access_map = true;
-    other.append_entries(entries[..4].to_vec());
+    let other = TestLog::with_access_map(entries[..4].to_vec());
     let stale = TrailAnswer::page(other.access_map().prove(&key), full.events()[2..].iter().cloned());
     let mut verifier = TrailVerifier::new(&checkpoint, key, &page(0..2)).expect("first page");
     assert!(verifier.add_page(&stale).is_err());
@@ -688,9 +682,7 @@ fn reason(outcome: &TrailOutcome) -> &str {
 fn the_check_verifies_each_grants_trail_and_proves_the_events() {
     let mut world = World::new(11);
     let (grants, entries) = signed_log(&mut world);
-    let mut log = TestLog::new(1);
-    log.access_map = true;
-    log.append_entries(entries.clone());
+    let log = TestLog::with_access_map(entries.clone());
     let asked = [grant_of(&world, &grants[0]), grant_of(&world, &grants[1]), grant_of(&world, &grants[2])];
     let report = run(TrailCheck::new(&asked, LogView::new(log.trust()), 1), |_, path| log.answer(path));
     assert_eq!(report.view.latest().map(|latest| latest.size()), Some(log.size));
@@ -729,9 +721,7 @@ fn the_check_verifies_each_grants_trail_and_proves_the_events() {
 fn a_lying_gateway_is_passed_over_and_liars_alone_give_no_trail() {
     let mut world = World::new(12);
     let (grants, entries) = signed_log(&mut world);
-    let mut log = TestLog::new(1);
-    log.access_map = true;
-    log.append_entries(entries);
+    let log = TestLog::with_access_map(entries);
     let key = world.key(&grants[0]);
     let honest_answer = log.trail_answer(&key, None);
     // The liar hides the last event.
@@ -761,9 +751,7 @@ fn a_lying_gateway_is_passed_over_and_liars_alone_give_no_trail() {
 fn without_an_access_map_or_offline_no_trail_is_verified() {
     let mut world = World::new(13);
     let (grants, entries) = signed_log(&mut world);
-    let mut log = TestLog::new(1);
-    log.revocation_map = true;
-    log.append_entries(entries);
+    let log = TestLog::with_revocation_map(entries);
     let asked = [grant_of(&world, &grants[0])];
     let report = run(TrailCheck::new(&asked, LogView::new(log.trust()), 1), |_, path| log.answer(path));
     assert!(reason(&report.grants[0].outcome).contains("binds no access map"));

@@ -330,9 +330,7 @@ mod tests {
     fn a_standing_grant_passes_and_a_revoked_one_fails_from_verified_proofs() {
         let (ours, our_entry) = grant(1);
         let (other, other_entry) = grant(2);
-        let mut log = TestLog::new(1);
-        log.revocation_map = true;
-        log.append_entries(vec![our_entry, other_entry.clone(), revocation(&other)]);
+        let log = TestLog::with_revocation_map(vec![our_entry, other_entry.clone(), revocation(&other)]);
         let outcome = check(&ours, &[&log]);
         assert!(matches!(outcome, CheckOutcome::Passed(_)), "{outcome:?}");
         assert!(outcome.detail().starts_with("not revoked as of checkpoint 3, fetched from the gateway now"));
@@ -345,9 +343,7 @@ mod tests {
     #[test]
     fn a_lying_gateway_cannot_hide_a_revocation_and_the_next_gateway_is_asked() {
         let (ours, our_entry) = grant(3);
-        let mut log = TestLog::new(1);
-        log.revocation_map = true;
-        log.append_entries(vec![our_entry.clone()]);
+        let mut log = TestLog::with_revocation_map(vec![our_entry.clone()]);
         let before = log.map();
         log.append_entries(vec![revocation(&ours)]);
         let key = MapKey::of_grant(&ours);
@@ -394,9 +390,7 @@ mod tests {
         use crate::tlog::note::CosignatureSigner;
         use crate::tlog::sync::CHECKPOINT_PATH;
         let (ours, our_entry) = grant(5);
-        let mut log = TestLog::new(1);
-        log.revocation_map = true;
-        log.append_entries(vec![our_entry]);
+        let log = TestLog::with_revocation_map(vec![our_entry]);
         let witness =
             CosignatureSigner::new("witness.example/w0", SigningKey::from_bytes(&[4; 32])).expect("name");
         let witnessed_at = NOW;
@@ -432,9 +426,7 @@ mod tests {
     fn offline_a_kept_proof_is_dated_and_never_passes_and_a_revocation_still_fails() {
         let (ours, our_entry) = grant(6);
         let (other, other_entry) = grant(7);
-        let mut log = TestLog::new(1);
-        log.revocation_map = true;
-        log.append_entries(vec![our_entry, other_entry, revocation(&other)]);
+        let log = TestLog::with_revocation_map(vec![our_entry, other_entry, revocation(&other)]);
         let stored = LogView::restore(log.trust(), &log.note()).expect("the stored checkpoint verifies");
         // No gateway serves a checkpoint; `proofs` says whether proofs kept from earlier remain.
         let offline = |grant: &SignedGrant, proofs: bool| {

@@ -55,6 +55,22 @@ impl TestLog {
         log
     }
 
+    /// A log of seed 1 holding `entries`, binding their revocation map to its checkpoints.
+    pub fn with_revocation_map(entries: Vec<Vec<u8>>) -> TestLog {
+        let mut log = TestLog::new(1);
+        log.revocation_map = true;
+        log.append_entries(entries);
+        log
+    }
+
+    /// A log of seed 1 holding `entries`, binding their access map to its checkpoints.
+    pub fn with_access_map(entries: Vec<Vec<u8>>) -> TestLog {
+        let mut log = TestLog::new(1);
+        log.access_map = true;
+        log.append_entries(entries);
+        log
+    }
+
     /// Appends `count` entries `"<tag> <index>"`.
     pub fn append(&mut self, count: usize, tag: &str) {
         let size = self.size as usize;
