@@ -723,20 +723,21 @@ pub fn revmap_verify(proof: &[u8], root: &[u8], key: &[u8]) -> bool {
 /// benchmark against WebCrypto and @noble/ed25519.
 #[wasm_bindgen]
 pub fn ed25519_verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
-    match (<[u8; 32]>::try_from(public_key), <[u8; 64]>::try_from(signature)) {
-        (Ok(key), Ok(signature)) => wasm_core::ed25519::verify(&key, message, &signature),
-        _ => false,
-    }
+    key_and_signature(public_key, signature)
+        .is_some_and(|(key, signature)| wasm_core::ed25519::verify(&key, message, &signature))
 }
 
 /// The same check with the key's table kept (`ed25519::verify_with_kept_key`, as log and witness
 /// keys are checked); for the benchmark.
 #[wasm_bindgen]
 pub fn ed25519_verify_kept_key(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
-    match (<[u8; 32]>::try_from(public_key), <[u8; 64]>::try_from(signature)) {
-        (Ok(key), Ok(signature)) => wasm_core::ed25519::verify_with_kept_key(&key, message, &signature),
-        _ => false,
-    }
+    key_and_signature(public_key, signature)
+        .is_some_and(|(key, signature)| wasm_core::ed25519::verify_with_kept_key(&key, message, &signature))
+}
+
+/// An Ed25519 key and signature at their fixed lengths; `None` if either is another length.
+fn key_and_signature(public_key: &[u8], signature: &[u8]) -> Option<([u8; 32], [u8; 64])> {
+    Some((public_key.try_into().ok()?, signature.try_into().ok()?))
 }
 
 /// The zxcvbn estimate of a passphrase: `{"score":0-4,"warning":"…","suggestion":"…"}`.
