@@ -109,7 +109,11 @@ fn keys_and_rs_with_a_small_order_component_are_judged_alike() {
                 if round % 3 == 0 { EIGHT_TORSION[usize::from(round) % 8] } else { EIGHT_TORSION[0] };
             let signature = sign_raw(&a, &key, &r, &r_torsion, &message);
             let expected = verify(&key, &message, &signature);
-            (accepted, rejected) = if expected { (accepted + 1, rejected) } else { (accepted, rejected + 1) };
+            if expected {
+                accepted += 1;
+            } else {
+                rejected += 1;
+            }
             check(&key, &message, &signature, expected, &format!("torsion key, round {round}"));
         }
     }
@@ -134,8 +138,7 @@ fn random_signatures_and_their_corruptions_are_judged_alike() {
         check(&key, &message, &flipped, false, &format!("round {round}, bit {bit} flipped"));
         // s + ℓ: the same value, not canonical.
         let mut unreduced = signature;
-        let s_plus_l = (num_add(&signature[32..], &ELL)).to_vec();
-        unreduced[32..].copy_from_slice(&s_plus_l);
+        unreduced[32..].copy_from_slice(&num_add(&signature[32..], &ELL));
         check(&key, &message, &unreduced, false, &format!("round {round}, s + l"));
     }
 }
