@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::TokioIo;
 use rand_core::TryRng;
 use wasm_core::consent::{GrantCommitment, GrantDraft, LogEntry};
 
@@ -69,6 +68,9 @@ pub struct BenchReport {
     pub elapsed: Duration,
     /// Request to acknowledgment (which the gateway sends only after integration).
     pub acknowledgment: Percentiles,
+    /// CPU time the load generator's one thread used between the first request and the last
+    /// acknowledgment, where the system reports it (Linux): its share of a shared machine.
+    pub client_cpu: Option<Duration>,
 }
 
 impl std::fmt::Display for BenchReport {
@@ -91,6 +93,14 @@ impl std::fmt::Display for BenchReport {
             ms(a.p99),
             ms(a.max)
         )?;
+        if let Some(cpu) = self.client_cpu {
+            let per_entry = cpu.as_secs_f64() * 1e6 / (self.entries.max(1) as f64);
+            writeln!(
+                f,
+                "load generator CPU: {:.2} s, {per_entry:.0} µs per entry (one thread)",
+                cpu.as_secs_f64()
+            )?;
+        }
         write!(
             f,
             "integration latency: the same — each acknowledgment carries its inclusion proof in a committed checkpoint"
@@ -145,43 +155,59 @@ pub fn signed_entries(count: usize, origin: &str) -> Result<Vec<Vec<u8>>, BenchE
 }
 
 /// Submits `entries` to `url` over `concurrency` keep-alive connections and measures them.
+///
+/// The load generator shares the machine with the gateway in a benchmark, so it is kept lean,
+/// as `wrk` is: one thread, and each worker owns one HTTP/1.1 connection (no pool to check
+/// connections in and out of).
 pub fn run(url: &str, entries: Vec<Vec<u8>>, concurrency: usize) -> Result<BenchReport, BenchError> {
     let endpoint: hyper::Uri =
         format!("{}/add", url.trim_end_matches('/')).parse().map_err(|_| BenchError::Url(url.to_string()))?;
-    if endpoint.scheme_str() != Some("http") {
+    let (Some("http"), Some(authority)) = (endpoint.scheme_str(), endpoint.authority().cloned()) else {
         return Err(BenchError::Url(url.to_string()));
-    }
+    };
+    let address = format!("{}:{}", authority.host(), authority.port_u16().unwrap_or(80));
     let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(BenchError::Runtime)?;
+        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(BenchError::Runtime)?;
     runtime.block_on(async move {
-        let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
         let entries: Arc<Vec<Bytes>> = Arc::new(entries.into_iter().map(Bytes::from).collect());
         let next = Arc::new(AtomicUsize::new(0));
+        let cpu_before = this_thread_cpu_time();
         let started = Instant::now();
         let workers: Vec<_> = (0..concurrency.max(1))
             .map(|_| {
-                let (client, entries, next, endpoint) =
-                    (client.clone(), Arc::clone(&entries), Arc::clone(&next), endpoint.clone());
+                let (entries, next, address, host) =
+                    (Arc::clone(&entries), Arc::clone(&next), address.clone(), authority.to_string());
                 tokio::spawn(async move {
+                    let refused = |index: usize| {
+                        move |reason: &dyn std::fmt::Display| BenchError::Refused {
+                            index,
+                            reason: reason.to_string(),
+                        }
+                    };
+                    let stream =
+                        tokio::net::TcpStream::connect(&address).await.map_err(|e| refused(0)(&e))?;
+                    // Best effort, as the gateway does: requests are written whole.
+                    let _ = stream.set_nodelay(true);
+                    let (mut sender, connection) =
+                        hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                            .await
+                            .map_err(|e| refused(0)(&e))?;
+                    // Ends when the sender is dropped, i.e. when this worker is done.
+                    tokio::spawn(connection);
                     let mut latencies = Vec::new();
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         let Some(body) = entries.get(index) else { return Ok(latencies) };
-                        let request = hyper::Request::post(endpoint.clone())
+                        let request = hyper::Request::post("/add")
+                            .header(hyper::header::HOST, host.as_str())
                             .body(Full::new(body.clone()))
-                            .map_err(|e| BenchError::Refused { index, reason: e.to_string() })?;
+                            .map_err(|e| refused(index)(&e))?;
                         let sent = Instant::now();
-                        let response = client
-                            .request(request)
-                            .await
-                            .map_err(|e| BenchError::Refused { index, reason: e.to_string() })?;
+                        sender.ready().await.map_err(|e| refused(index)(&e))?;
+                        let response = sender.send_request(request).await.map_err(|e| refused(index)(&e))?;
                         let status = response.status();
-                        let reply = response
-                            .into_body()
-                            .collect()
-                            .await
-                            .map_err(|e| BenchError::Refused { index, reason: e.to_string() })?
-                            .to_bytes();
+                        let reply =
+                            response.into_body().collect().await.map_err(|e| refused(index)(&e))?.to_bytes();
                         if !status.is_success() {
                             let reason = format!("{status}: {}", String::from_utf8_lossy(&reply));
                             return Err(BenchError::Refused { index, reason });
@@ -197,8 +223,18 @@ pub fn run(url: &str, entries: Vec<Vec<u8>>, concurrency: usize) -> Result<Bench
             latencies.extend(done?);
         }
         let elapsed = started.elapsed();
+        let client_cpu =
+            this_thread_cpu_time().zip(cpu_before).map(|(after, before)| after.saturating_sub(before));
         let acknowledgment = Percentiles::of(&mut latencies)
             .ok_or_else(|| BenchError::Refused { index: 0, reason: "no entries to send".into() })?;
-        Ok(BenchReport { entries: latencies.len(), elapsed, acknowledgment })
+        Ok(BenchReport { entries: latencies.len(), elapsed, acknowledgment, client_cpu })
     })
+}
+
+/// The CPU time the calling thread has used, from Linux's `/proc/thread-self/schedstat`; `None`
+/// elsewhere. The runtime is single-threaded, so this thread runs every request.
+fn this_thread_cpu_time() -> Option<Duration> {
+    let schedstat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanoseconds = schedstat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(nanoseconds))
 }
