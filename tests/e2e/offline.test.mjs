@@ -134,7 +134,14 @@ test("after one visit the wallet works offline and the provider verifies against
     // checks amber, as of the last verified checkpoint, with its age.
     await nav(page, "Provider");
     const headline = await checkText(page, placed);
-    assert.match(headline, /^The offline checks pass: signed by the patient and within its dates\. No gateway answered/);
+    // Seen once in CI (not reproduced in 9 runs alone): the ledger check ended "not checked"
+    // instead of offline. The ledger line carries the reason the page gave.
+    const ledgerLine = await page.getByTestId("check-ledger").textContent();
+    assert.match(
+      headline,
+      /^The offline checks pass: signed by the patient and within its dates\. No gateway answered/,
+      `${headline} (ledger line: ${ledgerLine})`,
+    );
     for (const check of ["signature", "audience", "not_before", "expiry"]) {
       assert.equal(await page.getByTestId(`check-${check}`).getAttribute("class"), "passed", check);
     }
