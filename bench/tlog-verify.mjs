@@ -4,7 +4,7 @@
 //   consistency proof — the fixture `cargo bench -p wasm-core --bench tlog_verify` writes, for
 //   the ratio to its native figure;
 // - a revocation map proof (decode + verify), from `cargo bench -p wasm-core --bench revmap_fold`;
-// - one Ed25519 verification: our wasm (`verify_strict`, and the same rule with the key's table
+// - one Ed25519 verification: our wasm (`ed25519::verify`, and the same rule with the key's table
 //   kept, as log and witness keys are), WebCrypto Ed25519 and @noble/ed25519 (npm), on the same
 //   key, message and signature.
 // The first ledger check of a page also builds the tables of the base point and of the four keys
@@ -78,7 +78,7 @@ try {
   console.log(`| revocation map proof in wasm: decode + verify (${result.proofBytes} bytes, 100,000 revocations) | ${ms(result.revmap)} | — |`);
   const base = median(result.ours);
   for (const [name, xs] of [
-    ["Ed25519 verify, our wasm (verify_strict)", result.ours],
+    ["Ed25519 verify, our wasm (ed25519::verify)", result.ours],
     ["Ed25519 verify, our wasm, the same rule with the key's table kept (log and witness keys)", result.kept],
     ["Ed25519 verify, WebCrypto", result.webcrypto],
     ["Ed25519 verify, @noble/ed25519 3.2", result.noble],

@@ -1,8 +1,11 @@
 //! Ed25519 verification under one rule, ed25519-dalek's `verify_strict`, on two paths.
 //!
-//! [`verify`] is `verify_strict` itself: it rejects a non-canonical `s`, a small-order key or
-//! `R`, and a non-canonical `R`, and checks the cofactorless equation `R = [s]B − [k]A`. Every
-//! signature Assent accepts once per key (grants, log entries, access events) goes through it.
+//! [`verify`] accepts exactly what `verify_strict` accepts: it rejects a non-canonical `s`, a
+//! small-order key or `R`, and a non-canonical `R`, and checks the cofactorless equation
+//! `R = [s]B − [k]A` with the same double-scalar multiplication. It skips `verify_strict`'s
+//! decompression of `R` (see below why that changes nothing): 8–14% of the gateway's CPU per
+//! append (BENCHMARKS.md). Every signature Assent accepts once per key (grants, log entries,
+//! access events) goes through it.
 //!
 //! [`PreparedKey`] accepts exactly the same signatures, faster, for a key that signs many times:
 //! a log's key and its witnesses' keys, which sign every checkpoint a client verifies. It keeps
@@ -15,9 +18,10 @@
 //! not of small order, `R` decompresses to a point not of small order, and the canonical
 //! encoding of `[s]B − [k]A` equals `R`'s bytes. Since a canonical encoding always decompresses
 //! back to its point, the last condition already implies that `R` decompresses to `[s]B − [k]A`;
-//! so [`PreparedKey::verify`] checks `s`, the key, that encoding, and the small order of the
-//! point it computed. The tests hold both paths to the CCTV and Wycheproof vectors, keys with a
-//! small-order component, and random signatures; a fuzz target compares them on any input.
+//! so both paths check `s`, the key, that encoding, and the small order of the point they
+//! computed. The tests hold both paths to ed25519-dalek's `verify_strict` on the CCTV and
+//! Wycheproof vectors, keys with a small-order component, and random signatures; a fuzz target
+//! compares all three on any input.
 
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -25,7 +29,6 @@ use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::Identity;
-use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha512};
 
 /// Bits per signed digit of a scalar. Five keeps a key's table at 133 KB for 2.3× (six: 220 KB
@@ -38,11 +41,37 @@ const ROWS: usize = 256 / DIGIT_BITS + 1;
 /// The most keys [`verify_with_kept_key`] keeps (about 1 MB of tables).
 const KEPT_KEYS: usize = 8;
 
-/// Checks an Ed25519 signature with `verify_strict`: rejects non-canonical encodings and
+/// Checks an Ed25519 signature as `verify_strict` does: rejects non-canonical encodings and
 /// low-order points for both the key and `R`. The one acceptance rule every Assent component uses.
 pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
-    let Ok(key) = VerifyingKey::from_bytes(public_key) else { return false };
-    key.verify_strict(message, &Signature::from_bytes(signature)).is_ok()
+    let Some(point) = CompressedEdwardsY(*public_key).decompress() else { return false };
+    let Some((r_bytes, s)) = split_signature(signature) else { return false };
+    if point.is_small_order() {
+        return false;
+    }
+    let k = challenge(r_bytes, public_key, message);
+    let expected_r = EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &-point, &s);
+    is_r(&expected_r, r_bytes)
+}
+
+/// `R`'s bytes and `s`, if `s` is canonical (below the group order), as `verify_strict` demands.
+fn split_signature(signature: &[u8; 64]) -> Option<(&[u8], Scalar)> {
+    let (r_bytes, s_bytes) = signature.split_at(32);
+    let s = Scalar::from_canonical_bytes(<[u8; 32]>::try_from(s_bytes).ok()?);
+    Option::<Scalar>::from(s).map(|s| (r_bytes, s))
+}
+
+/// The challenge `k = SHA-512(R ‖ A ‖ M) mod ℓ`, over the key's bytes as given.
+fn challenge(r_bytes: &[u8], public_key: &[u8; 32], message: &[u8]) -> Scalar {
+    let digest: [u8; 64] =
+        Sha512::new().chain_update(r_bytes).chain_update(public_key).chain_update(message).finalize().into();
+    Scalar::from_bytes_mod_order_wide(&digest)
+}
+
+/// Whether the computed `[s]B − [k]A` is the signature's `R`: its canonical encoding is `R`'s
+/// bytes, and it is not of small order (the module documentation says why this is enough).
+fn is_r(expected_r: &EdwardsPoint, r_bytes: &[u8]) -> bool {
+    expected_r.compress().as_bytes() == r_bytes && !expected_r.is_small_order()
 }
 
 /// Checks a signature like [`verify`], keeping `public_key` prepared for later calls: for the
@@ -102,24 +131,16 @@ impl PreparedKey {
 
     /// Checks `signature` over `message` by this key, accepting exactly what [`verify`] accepts.
     pub fn verify(&self, message: &[u8], signature: &[u8; 64]) -> bool {
-        let (r_bytes, s_bytes) = signature.split_at(32);
-        let Ok(s_bytes) = <[u8; 32]>::try_from(s_bytes) else { return false };
-        let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)) else { return false };
+        let Some((r_bytes, s)) = split_signature(signature) else { return false };
         if self.weak {
             return false;
         }
-        let challenge: [u8; 64] = Sha512::new()
-            .chain_update(r_bytes)
-            .chain_update(self.public_key)
-            .chain_update(message)
-            .finalize()
-            .into();
-        let k = Scalar::from_bytes_mod_order_wide(&challenge);
+        let k = challenge(r_bytes, &self.public_key, message);
         // R' = [s]B − [k]A, one table walk each.
         let mut expected_r = EdwardsPoint::identity();
         basepoint_table().accumulate(&mut expected_r, &s, false);
         self.table.accumulate(&mut expected_r, &k, true);
-        expected_r.compress().as_bytes() == r_bytes && !expected_r.is_small_order()
+        is_r(&expected_r, r_bytes)
     }
 }
 

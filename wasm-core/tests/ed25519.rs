@@ -15,9 +15,17 @@ use wasm_core::ed25519::{verify, verify_with_kept_key, PreparedKey};
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-/// Every path accepts `signature` by `key` over `message` exactly when `expected`.
+/// ed25519-dalek's `verify_strict`, the rule both paths implement.
+fn verify_strict(key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
+    ed25519_dalek::VerifyingKey::from_bytes(key)
+        .is_ok_and(|key| key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature)).is_ok())
+}
+
+/// Every path, and `verify_strict` itself, accepts `signature` by `key` over `message` exactly
+/// when `expected`.
 fn check(key: &[u8; 32], message: &[u8], signature: &[u8; 64], expected: bool, case: &str) {
-    assert_eq!(verify(key, message, signature), expected, "verify_strict, {case}");
+    assert_eq!(verify_strict(key, message, signature), expected, "verify_strict, {case}");
+    assert_eq!(verify(key, message, signature), expected, "verify, {case}");
     let prepared = PreparedKey::new(key).is_some_and(|prepared| prepared.verify(message, signature));
     assert_eq!(prepared, expected, "prepared key, {case}");
     assert_eq!(verify_with_kept_key(key, message, signature), expected, "kept key, {case}");
@@ -94,7 +102,7 @@ fn random_scalar(rng: &mut ChaCha20Rng) -> Scalar {
 }
 
 /// A key `[a]B + T` with a small-order `T`: strict verification accepts a signature exactly when
-/// `[k]T` vanishes, so both outcomes occur and both paths must agree on each one.
+/// `[k]T` vanishes, so both outcomes occur and every path must agree with `verify_strict` on each.
 #[test]
 fn keys_and_rs_with_a_small_order_component_are_judged_alike() {
     let mut rng = ChaCha20Rng::seed_from_u64(6);
@@ -108,7 +116,7 @@ fn keys_and_rs_with_a_small_order_component_are_judged_alike() {
             let r_torsion =
                 if round % 3 == 0 { EIGHT_TORSION[usize::from(round) % 8] } else { EIGHT_TORSION[0] };
             let signature = sign_raw(&a, &key, &r, &r_torsion, &message);
-            let expected = verify(&key, &message, &signature);
+            let expected = verify_strict(&key, &message, &signature);
             if expected {
                 accepted += 1;
             } else {

@@ -719,7 +719,7 @@ pub fn revmap_verify(proof: &[u8], root: &[u8], key: &[u8]) -> bool {
         .is_ok()
 }
 
-/// Verifies an Ed25519 signature exactly as everything in Assent does (`verify_strict`); for the
+/// Verifies an Ed25519 signature exactly as everything in Assent does (`ed25519::verify`); for the
 /// benchmark against WebCrypto and @noble/ed25519.
 #[wasm_bindgen]
 pub fn ed25519_verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {

@@ -3,8 +3,8 @@
 //!
 //! A grant is a COSE_Sign1 (EdDSA, alg −8) over a deterministic CBOR claim set ([`grant`]). The
 //! log never sees it: it sees [`SignedGrant::commitment`], a salted hash. Every signature in
-//! Assent is checked with [`crate::ed25519::verify`], i.e. `verify_strict`, so the wallet, the provider
-//! and the gateway accept exactly the same signatures.
+//! Assent is checked with [`crate::ed25519::verify`], which accepts exactly what `verify_strict`
+//! accepts, so the wallet, the provider and the gateway accept exactly the same signatures.
 
 pub mod access;
 mod claims;
