@@ -178,20 +178,13 @@ pub fn run(url: &str, entries: Vec<Vec<u8>>, concurrency: usize) -> Result<Bench
                 let (entries, next, address, host) =
                     (Arc::clone(&entries), Arc::clone(&next), address.clone(), authority.to_string());
                 tokio::spawn(async move {
-                    let refused = |index: usize| {
-                        move |reason: &dyn std::fmt::Display| BenchError::Refused {
-                            index,
-                            reason: reason.to_string(),
-                        }
-                    };
-                    let stream =
-                        tokio::net::TcpStream::connect(&address).await.map_err(|e| refused(0)(&e))?;
+                    let stream = tokio::net::TcpStream::connect(&address).await.map_err(|e| refused(0, e))?;
                     // Best effort, as the gateway does: requests are written whole.
                     let _ = stream.set_nodelay(true);
                     let (mut sender, connection) =
                         hyper::client::conn::http1::handshake(TokioIo::new(stream))
                             .await
-                            .map_err(|e| refused(0)(&e))?;
+                            .map_err(|e| refused(0, e))?;
                     // Ends when the sender is dropped, i.e. when this worker is done.
                     tokio::spawn(connection);
                     let mut latencies = Vec::new();
@@ -201,13 +194,13 @@ pub fn run(url: &str, entries: Vec<Vec<u8>>, concurrency: usize) -> Result<Bench
                         let request = hyper::Request::post("/add")
                             .header(hyper::header::HOST, host.as_str())
                             .body(Full::new(body.clone()))
-                            .map_err(|e| refused(index)(&e))?;
+                            .map_err(|e| refused(index, e))?;
                         let sent = Instant::now();
-                        sender.ready().await.map_err(|e| refused(index)(&e))?;
-                        let response = sender.send_request(request).await.map_err(|e| refused(index)(&e))?;
+                        sender.ready().await.map_err(|e| refused(index, e))?;
+                        let response = sender.send_request(request).await.map_err(|e| refused(index, e))?;
                         let status = response.status();
                         let reply =
-                            response.into_body().collect().await.map_err(|e| refused(index)(&e))?.to_bytes();
+                            response.into_body().collect().await.map_err(|e| refused(index, e))?.to_bytes();
                         if !status.is_success() {
                             let reason = format!("{status}: {}", String::from_utf8_lossy(&reply));
                             return Err(BenchError::Refused { index, reason });
@@ -219,16 +212,21 @@ pub fn run(url: &str, entries: Vec<Vec<u8>>, concurrency: usize) -> Result<Bench
             .collect();
         let mut latencies = Vec::with_capacity(entries.len());
         for worker in workers {
-            let done = worker.await.map_err(|e| BenchError::Refused { index: 0, reason: e.to_string() })?;
+            let done = worker.await.map_err(|e| refused(0, e))?;
             latencies.extend(done?);
         }
         let elapsed = started.elapsed();
         let client_cpu =
             this_thread_cpu_time().zip(cpu_before).map(|(after, before)| after.saturating_sub(before));
-        let acknowledgment = Percentiles::of(&mut latencies)
-            .ok_or_else(|| BenchError::Refused { index: 0, reason: "no entries to send".into() })?;
+        let acknowledgment =
+            Percentiles::of(&mut latencies).ok_or_else(|| refused(0, "no entries to send"))?;
         Ok(BenchReport { entries: latencies.len(), elapsed, acknowledgment, client_cpu })
     })
+}
+
+/// Entry `index` was not acknowledged, for `reason`.
+fn refused(index: usize, reason: impl std::fmt::Display) -> BenchError {
+    BenchError::Refused { index, reason: reason.to_string() }
 }
 
 /// The CPU time the calling thread has used, from Linux's `/proc/thread-self/schedstat`; `None`
