@@ -169,10 +169,20 @@ impl Sequencer {
         let mut entries = Vec::new();
         let mut verified = Vec::new();
         let mut indices = Vec::with_capacity(batch.len());
-        for request in batch {
+        let leaf_hashes: Vec<Digest256> = batch.iter().map(|request| request.leaf_hash).collect();
+        let stored = storage.find_all(&leaf_hashes)?;
+        if stored.len() != batch.len() {
+            return Err(StorageError::Corrupt(format!(
+                "the storage answered {} lookups for {} entries: this is a bug",
+                stored.len(),
+                batch.len()
+            ))
+            .into());
+        }
+        for (request, stored) in batch.iter().zip(stored) {
             let index = match pending.get(&request.leaf_hash) {
                 Some(&index) => index,
-                None => match storage.find(&request.leaf_hash)? {
+                None => match stored {
                     Some(index) => index,
                     None => {
                         let index = current.size + entries.len() as u64;

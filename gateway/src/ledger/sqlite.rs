@@ -56,6 +56,15 @@ fn from_sql(value: i64) -> Result<u64, StorageError> {
     u64::try_from(value).map_err(|_| StorageError::Corrupt(format!("negative number {value}")))
 }
 
+/// The index of the entry with `leaf_hash`, through `connection` (in its transaction, if any).
+fn find_in(connection: &Connection, leaf_hash: &Digest256) -> Result<Option<u64>, StorageError> {
+    let index: Option<i64> = connection
+        .prepare_cached("SELECT idx FROM entries WHERE leaf_hash = ?1")?
+        .query_row([&leaf_hash[..]], |row| row.get(0))
+        .optional()?;
+    index.map(from_sql).transpose()
+}
+
 impl SqliteStorage {
     /// Opens (creating if needed) the database in `dir`.
     pub fn open(dir: &Path) -> Result<SqliteStorage, StorageError> {
@@ -113,12 +122,19 @@ impl LogStorage for SqliteStorage {
     }
 
     fn find(&self, leaf_hash: &Digest256) -> Result<Option<u64>, StorageError> {
+        self.read(|connection| find_in(connection, leaf_hash))
+    }
+
+    fn find_all(&self, leaf_hashes: &[Digest256]) -> Result<Vec<Option<u64>>, StorageError> {
         self.read(|connection| {
-            let index: Option<i64> = connection
-                .prepare_cached("SELECT idx FROM entries WHERE leaf_hash = ?1")?
-                .query_row([&leaf_hash[..]], |row| row.get(0))
-                .optional()?;
-            index.map(from_sql).transpose()
+            // One read transaction for the batch: the file locks are taken once, not per entry.
+            let transaction = connection.unchecked_transaction()?;
+            let found = leaf_hashes
+                .iter()
+                .map(|leaf_hash| find_in(&transaction, leaf_hash))
+                .collect::<Result<Vec<_>, _>>()?;
+            transaction.commit()?;
+            Ok(found)
         })
     }
 
@@ -149,5 +165,26 @@ impl LogStorage for SqliteStorage {
         )?;
         transaction.commit()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_all_answers_as_find_does_for_each_hash_in_order() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let storage = SqliteStorage::open(dir.path()).expect("opens");
+        let (first, second, absent) = ([1; 32], [2; 32], [3; 32]);
+        let head = StoredHead { size: 2, root: [0; 32], note: "note\n".into() };
+        let batch = Batch { entries: vec![(first, vec![1]), (second, vec![2])], tiles: vec![], head };
+        storage.commit(&batch).expect("commits");
+
+        let asked = [second, absent, first, second];
+        let one_by_one: Vec<_> = asked.iter().map(|hash| storage.find(hash).expect("finds")).collect();
+        assert_eq!(one_by_one, [Some(1), None, Some(0), Some(1)]);
+        assert_eq!(storage.find_all(&asked).expect("finds all"), one_by_one);
+        assert_eq!(storage.find_all(&[]).expect("finds none"), Vec::<Option<u64>>::new());
     }
 }
