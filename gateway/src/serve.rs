@@ -155,7 +155,18 @@ pub fn run(config: ServeConfig) -> Result<(), ServeError> {
         let _runtime = runtime.enter();
         crate::witness::spawn_cosigner(ledger.clone(), config.witnesses)
     });
-    let app = router(&config.app, http::witnessed_routes(ledger, limiter, cosigned));
+    let app = router(&config.app, http::witnessed_routes(ledger.clone(), limiter, cosigned));
+    // Full tiles already in memory are answered before routing: most reads of a busy log.
+    let app = tower::service_fn(move |request: Request<Body>| {
+        let cached = http::cached_tile(&ledger, &request);
+        let app = app.clone();
+        async move {
+            match cached {
+                Some(response) => Ok(response),
+                None => tower::ServiceExt::oneshot(app, request).await,
+            }
+        }
+    });
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -167,7 +178,7 @@ pub fn run(config: ServeConfig) -> Result<(), ServeError> {
             // Best effort: without it, answers are only a little slower.
             let _ = stream.set_nodelay(true);
         });
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        axum::serve(listener, axum::ServiceExt::into_make_service_with_connect_info::<SocketAddr>(app))
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(ServeError::Runtime)

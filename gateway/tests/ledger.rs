@@ -94,6 +94,19 @@ fn adds_are_indexed_proved_and_served_as_tiles() {
     assert!(response.head.contains("cache-control: no-cache"), "{}", response.head);
     assert!(response.head.contains("access-control-allow-origin: *"), "{}", response.head);
 
+    // Read again, a full tile comes from memory, answered before routing: same bytes, same headers.
+    for path in ["/tile/0/000", "/tile/entries/000"] {
+        let (stored, cached) = (get(&server.addr, path), get(&server.addr, path));
+        let headers = |head: &str| {
+            let mut lines: Vec<String> =
+                head.lines().filter(|line| !line.starts_with("date:")).map(str::to_owned).collect();
+            lines.sort();
+            lines
+        };
+        assert_eq!(headers(&cached.head), headers(&stored.head), "{path}");
+        assert!(cached.status == 200 && cached.body == stored.body, "{path}");
+    }
+
     let (tiles, served) = fetch_tree(&server.addr, head.size);
     assert_eq!(TiledTree::new(head.size, &tiles).root().expect("root from tiles"), head.root);
     assert_eq!(served, added, "entry bundles hold exactly the entries added");

@@ -276,6 +276,23 @@ async fn no_tile() -> Response {
     )
 }
 
+/// The answer to `GET /tile/…` for a full tile or bundle already in memory, built without the
+/// router: the same bytes and headers as [`tile`] gives it, for a fifth less CPU per read of an
+/// entry bundle (BENCHMARKS.md). `None` for anything else, which the router answers.
+pub fn cached_tile(ledger: &Ledger, request: &axum::extract::Request) -> Option<Response> {
+    if request.method() != axum::http::Method::GET {
+        return None;
+    }
+    let path = request.uri().path().strip_prefix('/').filter(|path| path.starts_with("tile/"))?;
+    let bytes = ledger.cached(path)?;
+    let mut response = Response::new(axum::body::Body::from(bytes));
+    let headers = response.headers_mut();
+    headers.reserve(4);
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Some(with_read_headers(response, IMMUTABLE))
+}
+
 async fn tile(State(api): State<Api>, Path(path): Path<String>) -> Response {
     let path = format!("tile/{path}");
     // A full tile served before comes from memory, without a trip to the blocking pool.
