@@ -466,6 +466,12 @@ pub enum CliError {
     /// The trail could not be checked at all.
     #[error(transparent)]
     Trail(#[from] trail_cli::TrailCliError),
+    /// Standard output was closed by its reader: nothing more to say, and nothing is wrong.
+    #[error("standard output was closed")]
+    OutputClosed,
+    /// Standard output could not be written.
+    #[error("cannot write to standard output: {0}")]
+    Output(std::io::Error),
     /// A grant's trail could not be verified; the report was printed.
     #[error("a trail could not be verified; the report above says why")]
     TrailNotVerified,
@@ -502,14 +508,30 @@ impl CliError {
     }
 }
 
+/// Writes `text` and a newline to standard output. A reader that went away (`assent … | head -1`)
+/// ends the command with [`CliError::OutputClosed`] instead of the panic `println!` gives.
+fn out(text: std::fmt::Arguments<'_>) -> Result<(), CliError> {
+    out_raw(format_args!("{text}\n"))
+}
+
+/// [`out`] without the newline.
+fn out_raw(text: std::fmt::Arguments<'_>) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_fmt(text).and_then(|()| stdout.flush()).map_err(|error| match error.kind() {
+        std::io::ErrorKind::BrokenPipe => CliError::OutputClosed,
+        _ => CliError::Output(error),
+    })
+}
+
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Serve(args) => {
             let signer = keygen::load_or_create(&args.key, args.origin.as_deref())?;
             let public_key = signer.verifier();
-            println!("log public key (ed25519, hex): {}", hex::encode(public_key.public_key()));
-            println!("log verifier key: {}", signer.verifier_key());
+            out(format_args!("log public key (ed25519, hex): {}", hex::encode(public_key.public_key())))?;
+            out(format_args!("log verifier key: {}", signer.verifier_key()))?;
             serve::run(serve::ServeConfig {
                 data: args.data.unwrap_or_default(),
                 s3_url: args.storage,
@@ -524,14 +546,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Audit(args) => {
             let config =
                 audit::AuditConfig { url: args.url, vkeys: args.vkeys, state: args.state, progress: true };
-            println!("{}", audit::audit(&config)?);
+            out(format_args!("{}", audit::audit(&config)?))?;
             Ok(())
         }
         Command::Witness(args) => {
             let key = witness::load_or_create_key(&args.key)?;
             let signer = wasm_core::tlog::note::CosignatureSigner::new(&args.name, key)
                 .map_err(witness::WitnessError::Key)?;
-            println!("witness verifier key: {}", signer.verifier_key());
+            out(format_args!("witness verifier key: {}", signer.verifier_key()))?;
             witness::run(witness::WitnessConfig {
                 listen: args.listen,
                 data: args.data,
@@ -542,13 +564,13 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Keygen(args) => {
             let signer = keygen::keygen(&args.out, &args.name)?;
-            println!("log key written to {}", args.out.display());
-            println!("{}", signer.verifier_key());
+            out(format_args!("log key written to {}", args.out.display()))?;
+            out(format_args!("{}", signer.verifier_key()))?;
             Ok(())
         }
         Command::Vault(VaultCommand::Open(args)) => {
             let json = vault_cli::open_backup(&args.file, &args.providers, std::io::stdin().lock())?;
-            println!("{json}");
+            out(format_args!("{json}"))?;
             Ok(())
         }
         Command::Grant(GrantCommand::Status(args)) => {
@@ -561,7 +583,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             if let (Some(view), Some(state)) = (view, &args.state) {
                 grant_cli::keep_state(state, &view)?;
             }
-            println!("{verdict}");
+            out(format_args!("{verdict}"))?;
             if valid {
                 Ok(())
             } else {
@@ -570,7 +592,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Risk(args) => {
             if let Some(csv) = &args.features_csv {
-                print!("{}", risk_cli::csv(csv, args.model.as_deref())?);
+                out_raw(format_args!("{}", risk_cli::csv(csv, args.model.as_deref())?))?;
                 return Ok(());
             }
             let now = args.now.unwrap_or_else(|| {
@@ -580,7 +602,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             });
             let bundle = args.bundle.as_deref().unwrap_or(std::path::Path::new("-"));
             let (report, computed) = risk_cli::bundle(bundle, args.model.as_deref(), now)?;
-            println!("{report}");
+            out(format_args!("{report}"))?;
             if computed {
                 Ok(())
             } else {
@@ -589,13 +611,13 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Model(ModelCommand::Release(args)) => {
             let release = model_cli::release(&args.model, &args.id, &args.key, &args.out)?;
-            println!(
+            out(format_args!(
                 "release of {} (SHA-256 {}) written to {}",
                 release.model_id,
                 hex::encode(release.model_sha256),
                 args.out.display()
-            );
-            println!("{}", hex::encode(release.publisher));
+            ))?;
+            out(format_args!("{}", hex::encode(release.publisher)))?;
             Ok(())
         }
         Command::Model(ModelCommand::Publish(args)) => {
@@ -605,22 +627,22 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 args.log.policy.as_deref(),
                 args.release.as_deref(),
             )?;
-            println!(
+            out(format_args!(
                 "model {} (SHA-256 {}) is on the ledger at index {}, verified against checkpoint size {}",
                 published.release.model_id,
                 hex::encode(published.release.model_sha256),
                 published.index,
                 published.checkpoint_size
-            );
+            ))?;
             Ok(())
         }
         Command::Grant(GrantCommand::Decode(args)) => {
-            println!("{}", grant_cli::decode(&args.payload)?);
+            out(format_args!("{}", grant_cli::decode(&args.payload)?))?;
             Ok(())
         }
         Command::Trail(args) => {
             let report = trail_cli::run(&args)?;
-            println!("{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default());
+            out(format_args!("{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()))?;
             if report.grants.iter().all(|grant| grant.verified) {
                 Ok(())
             } else {
@@ -629,31 +651,34 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::BenchAppend(args) => {
             let entries = bench_append::signed_entries(args.count, &args.origin)?;
-            println!("{}", bench_append::run(&args.url, entries, args.concurrency)?);
+            out(format_args!("{}", bench_append::run(&args.url, entries, args.concurrency)?))?;
             Ok(())
         }
         Command::Verify(VerifyCommand::Note(args)) => {
-            print!("{}", verify_cli::note(&args.file, &args.vkeys)?);
+            out_raw(format_args!("{}", verify_cli::note(&args.file, &args.vkeys)?))?;
             Ok(())
         }
         Command::Verify(VerifyCommand::Inclusion(args)) => {
             verify_cli::inclusion(args.index, args.size, &args.leaf_hash.0, &args.root.0, &args.proof)?;
-            println!("inclusion proof verified: leaf {} is in the tree of size {}", args.index, args.size);
+            out(format_args!(
+                "inclusion proof verified: leaf {} is in the tree of size {}",
+                args.index, args.size
+            ))?;
             Ok(())
         }
         Command::Verify(VerifyCommand::Consistency(args)) => {
             verify_cli::consistency(args.size1, args.size2, &args.root1.0, &args.root2.0, &args.proof)?;
-            println!(
+            out(format_args!(
                 "consistency proof verified: the tree of size {} extends the tree of size {}",
                 args.size2, args.size1
-            );
+            ))?;
             Ok(())
         }
         Command::TreeHead(args) => {
             let mut input = String::new();
             std::io::stdin().read_to_string(&mut input).map_err(CliError::Stdin)?;
             let encoding = if args.hex { LineEncoding::Hex } else { LineEncoding::Text };
-            println!("{}", tree_head::to_json(&tree_head_of_lines(&input, encoding)?));
+            out(format_args!("{}", tree_head::to_json(&tree_head_of_lines(&input, encoding)?)))?;
             Ok(())
         }
     }

@@ -12,7 +12,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = assent_gateway::cli::Cli::parse();
     match assent_gateway::cli::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output went away (`assent … | head -1`): stop quietly, not with an error.
+        Ok(()) | Err(assent_gateway::cli::CliError::OutputClosed) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("assent: {error}");
             ExitCode::from(error.exit_code())

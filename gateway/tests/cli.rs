@@ -177,6 +177,24 @@ fn tree_head_matches_the_rfc6962_reference_tree() {
 }
 
 #[test]
+fn a_reader_that_goes_away_ends_the_command_quietly() {
+    // `assent tree-head | head -0`: the reader closes its end before anything is printed.
+    let mut child = Command::new(ASSENT)
+        .args(["tree-head", "--hex"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("assent starts");
+    drop(child.stdout.take());
+    child.stdin.take().expect("stdin is piped").write_all(b"00\n10\n").expect("writes the leaves");
+    let output = child.wait_with_output().expect("assent ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(stderr.is_empty(), "no panic, no error: {stderr}");
+}
+
+#[test]
 fn every_subcommand_has_help() {
     let root = tempfile::tempdir().expect("temp dir");
     for args in [
