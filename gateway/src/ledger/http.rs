@@ -183,6 +183,11 @@ fn added_json(added: &Added) -> AddedAnswer {
     }
 }
 
+/// `bytes` as `application/octet-stream`, with the read headers.
+fn octet_stream(bytes: impl IntoResponse, cache: &'static str) -> Response {
+    with_read_headers(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(), cache)
+}
+
 fn with_read_headers(mut response: Response, cache: &'static str) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
@@ -218,10 +223,7 @@ async fn revocation_proof(State(api): State<Api>, Path((size, key)): Path<(Strin
     };
     match api.ledger.revocation_proof(size, &wasm_core::revmap::MapKey::from_bytes(key)) {
         // The map bound to a checkpoint never changes, so neither does the proof.
-        Ok(proof) => with_read_headers(
-            ([(header::CONTENT_TYPE, "application/octet-stream")], proof).into_response(),
-            IMMUTABLE,
-        ),
+        Ok(proof) => octet_stream(proof, IMMUTABLE),
         Err(failure) => with_read_headers(ledger_error(&failure), NO_CACHE),
     }
 }
@@ -257,8 +259,7 @@ async fn access_trail(
     let response = match tokio::task::spawn_blocking(move || ledger.access_trail(size, &key, after)).await {
         // The map bound to a checkpoint never changes, nor do the entries: neither does the answer.
         Ok(Ok(answer)) => {
-            let response = ([(header::CONTENT_TYPE, "application/octet-stream")], answer).into_response();
-            return with_read_headers(response, IMMUTABLE);
+            return octet_stream(answer, IMMUTABLE);
         }
         Ok(Err(failure)) => ledger_error(&failure),
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "reading the access trail failed; try again"),
@@ -285,20 +286,17 @@ pub fn cached_tile(ledger: &Ledger, request: &axum::extract::Request) -> Option<
     }
     let path = request.uri().path().strip_prefix('/').filter(|path| path.starts_with("tile/"))?;
     let bytes = ledger.cached(path)?;
-    let mut response = Response::new(axum::body::Body::from(bytes));
-    let headers = response.headers_mut();
-    headers.reserve(4);
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    Some(with_read_headers(response, IMMUTABLE))
+    let mut response = octet_stream(bytes, IMMUTABLE);
+    // The router's ledger layer adds this to the routed answer.
+    response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Some(response)
 }
 
 async fn tile(State(api): State<Api>, Path(path): Path<String>) -> Response {
     let path = format!("tile/{path}");
     // A full tile served before comes from memory, without a trip to the blocking pool.
     if let Some(bytes) = api.ledger.cached(&path) {
-        let response = ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response();
-        return with_read_headers(response, IMMUTABLE);
+        return octet_stream(bytes, IMMUTABLE);
     }
     let ledger = api.ledger.clone();
     let response = match tokio::task::spawn_blocking(move || ledger.read(&path)).await {
@@ -307,8 +305,7 @@ async fn tile(State(api): State<Api>, Path(path): Path<String>) -> Response {
                 TilePath::Hashes(tile) => tile.is_partial(),
                 TilePath::Entries(bundle) => bundle.is_partial(),
             };
-            let response = ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response();
-            return with_read_headers(response, if partial { NO_CACHE } else { IMMUTABLE });
+            return octet_stream(bytes, if partial { NO_CACHE } else { IMMUTABLE });
         }
         Ok(Err(failure)) => ledger_error(&failure),
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "reading the tile failed; try again"),
