@@ -510,17 +510,19 @@ impl CliError {
 
 /// Writes `text` and a newline to standard output. A reader that went away (`assent … | head -1`)
 /// ends the command with [`CliError::OutputClosed`] instead of the panic `println!` gives.
-fn out(text: std::fmt::Arguments<'_>) -> Result<(), CliError> {
+fn out(text: impl std::fmt::Display) -> Result<(), CliError> {
     out_raw(format_args!("{text}\n"))
 }
 
 /// [`out`] without the newline.
-fn out_raw(text: std::fmt::Arguments<'_>) -> Result<(), CliError> {
+fn out_raw(text: impl std::fmt::Display) -> Result<(), CliError> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    stdout.write_fmt(text).and_then(|()| stdout.flush()).map_err(|error| match error.kind() {
-        std::io::ErrorKind::BrokenPipe => CliError::OutputClosed,
-        _ => CliError::Output(error),
+    stdout.write_fmt(format_args!("{text}")).and_then(|()| stdout.flush()).map_err(|error| {
+        match error.kind() {
+            std::io::ErrorKind::BrokenPipe => CliError::OutputClosed,
+            _ => CliError::Output(error),
+        }
     })
 }
 
@@ -546,7 +548,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Audit(args) => {
             let config =
                 audit::AuditConfig { url: args.url, vkeys: args.vkeys, state: args.state, progress: true };
-            out(format_args!("{}", audit::audit(&config)?))?;
+            out(audit::audit(&config)?)?;
             Ok(())
         }
         Command::Witness(args) => {
@@ -565,12 +567,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Keygen(args) => {
             let signer = keygen::keygen(&args.out, &args.name)?;
             out(format_args!("log key written to {}", args.out.display()))?;
-            out(format_args!("{}", signer.verifier_key()))?;
+            out(signer.verifier_key())?;
             Ok(())
         }
         Command::Vault(VaultCommand::Open(args)) => {
             let json = vault_cli::open_backup(&args.file, &args.providers, std::io::stdin().lock())?;
-            out(format_args!("{json}"))?;
+            out(&json)?;
             Ok(())
         }
         Command::Grant(GrantCommand::Status(args)) => {
@@ -583,7 +585,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             if let (Some(view), Some(state)) = (view, &args.state) {
                 grant_cli::keep_state(state, &view)?;
             }
-            out(format_args!("{verdict}"))?;
+            out(&verdict)?;
             if valid {
                 Ok(())
             } else {
@@ -592,7 +594,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Risk(args) => {
             if let Some(csv) = &args.features_csv {
-                out_raw(format_args!("{}", risk_cli::csv(csv, args.model.as_deref())?))?;
+                out_raw(risk_cli::csv(csv, args.model.as_deref())?)?;
                 return Ok(());
             }
             let now = args.now.unwrap_or_else(|| {
@@ -602,7 +604,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             });
             let bundle = args.bundle.as_deref().unwrap_or(std::path::Path::new("-"));
             let (report, computed) = risk_cli::bundle(bundle, args.model.as_deref(), now)?;
-            out(format_args!("{report}"))?;
+            out(&report)?;
             if computed {
                 Ok(())
             } else {
@@ -617,7 +619,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 hex::encode(release.model_sha256),
                 args.out.display()
             ))?;
-            out(format_args!("{}", hex::encode(release.publisher)))?;
+            out(hex::encode(release.publisher))?;
             Ok(())
         }
         Command::Model(ModelCommand::Publish(args)) => {
@@ -637,12 +639,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Grant(GrantCommand::Decode(args)) => {
-            out(format_args!("{}", grant_cli::decode(&args.payload)?))?;
+            out(grant_cli::decode(&args.payload)?)?;
             Ok(())
         }
         Command::Trail(args) => {
             let report = trail_cli::run(&args)?;
-            out(format_args!("{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()))?;
+            out(serde_json::to_string_pretty(&report.to_json()).unwrap_or_default())?;
             if report.grants.iter().all(|grant| grant.verified) {
                 Ok(())
             } else {
@@ -651,11 +653,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::BenchAppend(args) => {
             let entries = bench_append::signed_entries(args.count, &args.origin)?;
-            out(format_args!("{}", bench_append::run(&args.url, entries, args.concurrency)?))?;
+            out(bench_append::run(&args.url, entries, args.concurrency)?)?;
             Ok(())
         }
         Command::Verify(VerifyCommand::Note(args)) => {
-            out_raw(format_args!("{}", verify_cli::note(&args.file, &args.vkeys)?))?;
+            out_raw(verify_cli::note(&args.file, &args.vkeys)?)?;
             Ok(())
         }
         Command::Verify(VerifyCommand::Inclusion(args)) => {
@@ -678,7 +680,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let mut input = String::new();
             std::io::stdin().read_to_string(&mut input).map_err(CliError::Stdin)?;
             let encoding = if args.hex { LineEncoding::Hex } else { LineEncoding::Text };
-            out(format_args!("{}", tree_head::to_json(&tree_head_of_lines(&input, encoding)?)))?;
+            out(tree_head::to_json(&tree_head_of_lines(&input, encoding)?))?;
             Ok(())
         }
     }
