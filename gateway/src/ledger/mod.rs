@@ -6,6 +6,7 @@
 pub mod accesses;
 pub mod cache;
 pub mod http;
+mod leaf_index;
 pub mod maps;
 pub mod memory;
 pub mod revocations;

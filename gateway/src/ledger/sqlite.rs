@@ -1,5 +1,9 @@
 //! The default [`LogStorage`]: one SQLite file in WAL mode with `synchronous=FULL`, so a
 //! committed batch survives `kill -9` and power loss. One transaction per batch.
+//!
+//! Entries are found by leaf hash through a [`LeafIndex`] in memory, rebuilt from the entries
+//! table on open, not through an SQL index (see `leaf_index.rs` for why). Databases made by
+//! earlier versions still carry a `UNIQUE` index on `leaf_hash`; SQLite keeps it up to date, unused.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -7,6 +11,7 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection, OptionalExtension};
 use wasm_core::hash::Digest256;
 
+use super::leaf_index::LeafIndex;
 use super::storage::{Batch, LogStorage, StorageError, StoredHead};
 
 /// File name of the database inside the data directory.
@@ -15,7 +20,7 @@ pub const DB_FILE: &str = "ledger.sqlite3";
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS entries (
     idx INTEGER PRIMARY KEY,
-    leaf_hash BLOB NOT NULL UNIQUE,
+    leaf_hash BLOB NOT NULL,
     data BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS tiles (
@@ -37,6 +42,8 @@ CREATE TABLE IF NOT EXISTS checkpoint (
 pub struct SqliteStorage {
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
+    /// The committed entries' leaf hashes; updated after each commit.
+    leaf_index: Mutex<LeafIndex>,
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StorageError> {
@@ -56,13 +63,35 @@ fn from_sql(value: i64) -> Result<u64, StorageError> {
     u64::try_from(value).map_err(|_| StorageError::Corrupt(format!("negative number {value}")))
 }
 
-/// The index of the entry with `leaf_hash`, through `connection` (in its transaction, if any).
-fn find_in(connection: &Connection, leaf_hash: &Digest256) -> Result<Option<u64>, StorageError> {
-    let index: Option<i64> = connection
-        .prepare_cached("SELECT idx FROM entries WHERE leaf_hash = ?1")?
-        .query_row([&leaf_hash[..]], |row| row.get(0))
-        .optional()?;
-    index.map(from_sql).transpose()
+fn to_digest(bytes: Vec<u8>, index: i64) -> Result<Digest256, StorageError> {
+    bytes
+        .try_into()
+        .map_err(|_| StorageError::Corrupt(format!("the leaf hash of entry {index} is not 32 bytes")))
+}
+
+/// The leaf hash stored for the entry at `index`.
+fn stored_leaf_hash(connection: &Connection, index: u64) -> Result<Digest256, StorageError> {
+    let index = to_sql(index)?;
+    let bytes: Vec<u8> = connection
+        .prepare_cached("SELECT leaf_hash FROM entries WHERE idx = ?1")?
+        .query_row([index], |row| row.get(0))
+        .optional()?
+        .ok_or_else(|| StorageError::Corrupt(format!("entry {index} is indexed but not stored")))?;
+    to_digest(bytes, index)
+}
+
+/// Every stored entry's leaf hash, in one pass over the entries table.
+fn load_leaf_index(connection: &Connection) -> Result<LeafIndex, StorageError> {
+    let size: i64 =
+        connection.query_row("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", [], |row| row.get(0))?;
+    let mut index = LeafIndex::with_capacity(usize::try_from(size).unwrap_or(0));
+    let mut statement = connection.prepare("SELECT idx, leaf_hash FROM entries ORDER BY idx")?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        let at: i64 = row.get(0)?;
+        index.insert(&to_digest(row.get(1)?, at)?, from_sql(at)?);
+    }
+    Ok(index)
 }
 
 impl SqliteStorage {
@@ -74,7 +103,8 @@ impl SqliteStorage {
         let writer = open_connection(&path)?;
         writer.execute_batch(SCHEMA)?;
         let reader = open_connection(&path)?;
-        Ok(SqliteStorage { writer: Mutex::new(writer), reader: Mutex::new(reader) })
+        let leaf_index = Mutex::new(load_leaf_index(&reader)?);
+        Ok(SqliteStorage { writer: Mutex::new(writer), reader: Mutex::new(reader), leaf_index })
     }
 
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StorageError>) -> Result<T, StorageError> {
@@ -122,20 +152,19 @@ impl LogStorage for SqliteStorage {
     }
 
     fn find(&self, leaf_hash: &Digest256) -> Result<Option<u64>, StorageError> {
-        self.read(|connection| find_in(connection, leaf_hash))
+        self.find_all(std::slice::from_ref(leaf_hash)).map(|found| found.into_iter().next().flatten())
     }
 
     fn find_all(&self, leaf_hashes: &[Digest256]) -> Result<Vec<Option<u64>>, StorageError> {
-        self.read(|connection| {
-            // One read transaction for the batch: the file locks are taken once, not per entry.
-            let transaction = connection.unchecked_transaction()?;
-            let found = leaf_hashes
-                .iter()
-                .map(|leaf_hash| find_in(&transaction, leaf_hash))
-                .collect::<Result<Vec<_>, _>>()?;
-            transaction.commit()?;
-            Ok(found)
-        })
+        let leaf_index = self.leaf_index.lock().map_err(|_| StorageError::Poisoned)?;
+        leaf_hashes
+            .iter()
+            .map(|leaf_hash| {
+                // Storage is read only when a prefix matches: a resubmission, or a shared prefix.
+                leaf_index
+                    .find(leaf_hash, |index| self.read(|connection| stored_leaf_hash(connection, index)))
+            })
+            .collect()
     }
 
     fn commit(&self, batch: &Batch) -> Result<(), StorageError> {
@@ -164,6 +193,10 @@ impl LogStorage for SqliteStorage {
             params![to_sql(batch.head.size)?, &batch.head.root[..], batch.head.note],
         )?;
         transaction.commit()?;
+        let mut leaf_index = self.leaf_index.lock().map_err(|_| StorageError::Poisoned)?;
+        for (index, (leaf_hash, _)) in (size..).zip(&batch.entries) {
+            leaf_index.insert(leaf_hash, index);
+        }
         Ok(())
     }
 }
@@ -186,5 +219,66 @@ mod tests {
         assert_eq!(one_by_one, [Some(1), None, Some(0), Some(1)]);
         assert_eq!(storage.find_all(&asked).expect("finds all"), one_by_one);
         assert_eq!(storage.find_all(&[]).expect("finds none"), Vec::<Option<u64>>::new());
+    }
+
+    #[test]
+    fn entries_are_found_after_reopening_even_when_their_hashes_share_a_prefix() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (first, second, third) = ([1; 32], [2; 32], {
+            let mut shares_first_prefix = [9; 32];
+            shares_first_prefix[..8].fill(1);
+            shares_first_prefix
+        });
+        {
+            let storage = SqliteStorage::open(dir.path()).expect("opens");
+            let head = StoredHead { size: 2, root: [0; 32], note: "note\n".into() };
+            let batch = Batch { entries: vec![(first, vec![1]), (second, vec![2])], tiles: vec![], head };
+            storage.commit(&batch).expect("commits");
+        }
+        let storage = SqliteStorage::open(dir.path()).expect("reopens");
+        assert_eq!(storage.find(&first).expect("finds"), Some(0));
+        assert_eq!(storage.find(&third).expect("finds"), None, "a shared prefix is not a match");
+        let head = StoredHead { size: 3, root: [0; 32], note: "note\n".into() };
+        storage.commit(&Batch { entries: vec![(third, vec![3])], tiles: vec![], head }).expect("commits");
+        let asked = [first, second, third, [4; 32]];
+        assert_eq!(storage.find_all(&asked).expect("finds all"), [Some(0), Some(1), Some(2), None]);
+        drop(storage);
+        let storage = SqliteStorage::open(dir.path()).expect("reopens");
+        assert_eq!(storage.find_all(&asked).expect("finds all"), [Some(0), Some(1), Some(2), None]);
+    }
+
+    #[test]
+    fn a_database_with_the_earlier_unique_index_still_opens_and_appends() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let connection = Connection::open(dir.path().join(DB_FILE)).expect("opens the file");
+        connection
+            .execute_batch(&SCHEMA.replace("leaf_hash BLOB NOT NULL,", "leaf_hash BLOB NOT NULL UNIQUE,"))
+            .expect("writes the earlier schema");
+        connection
+            .execute("INSERT INTO entries (idx, leaf_hash, data) VALUES (0, ?1, x'01')", [&[1u8; 32][..]])
+            .expect("stores an entry");
+        drop(connection);
+        let storage = SqliteStorage::open(dir.path()).expect("opens");
+        let head = StoredHead { size: 2, root: [0; 32], note: "note\n".into() };
+        storage.commit(&Batch { entries: vec![([2; 32], vec![2])], tiles: vec![], head }).expect("commits");
+        assert_eq!(storage.find_all(&[[1; 32], [2; 32], [3; 32]]).expect("finds"), [Some(0), Some(1), None]);
+    }
+
+    #[test]
+    fn a_damaged_leaf_hash_stops_the_store_from_opening() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        {
+            let storage = SqliteStorage::open(dir.path()).expect("opens");
+            let head = StoredHead { size: 1, root: [0; 32], note: "note\n".into() };
+            storage
+                .commit(&Batch { entries: vec![([1; 32], vec![1])], tiles: vec![], head })
+                .expect("commits");
+        }
+        let connection = Connection::open(dir.path().join(DB_FILE)).expect("opens the file");
+        connection.execute("UPDATE entries SET leaf_hash = x'0102'", []).expect("damages it");
+        drop(connection);
+        let Err(error) = SqliteStorage::open(dir.path()) else { panic!("a damaged store opened") };
+        assert!(matches!(error, StorageError::Corrupt(_)), "{error}");
+        assert!(error.to_string().contains("entry 0"), "{error}");
     }
 }
