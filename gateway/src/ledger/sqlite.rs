@@ -80,11 +80,14 @@ fn stored_leaf_hash(connection: &Connection, index: u64) -> Result<Digest256, St
     to_digest(bytes, index)
 }
 
+/// How many entries are stored (indices are gap-free from 0).
+fn stored_size(connection: &Connection) -> Result<u64, StorageError> {
+    from_sql(connection.query_row("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", [], |row| row.get(0))?)
+}
+
 /// Every stored entry's leaf hash, in one pass over the entries table.
 fn load_leaf_index(connection: &Connection) -> Result<LeafIndex, StorageError> {
-    let size: i64 =
-        connection.query_row("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", [], |row| row.get(0))?;
-    let mut index = LeafIndex::with_capacity(usize::try_from(size).unwrap_or(0));
+    let mut index = LeafIndex::with_capacity(usize::try_from(stored_size(connection)?).unwrap_or(0));
     let mut statement = connection.prepare("SELECT idx, leaf_hash FROM entries ORDER BY idx")?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
@@ -170,9 +173,7 @@ impl LogStorage for SqliteStorage {
     fn commit(&self, batch: &Batch) -> Result<(), StorageError> {
         let mut connection = self.writer.lock().map_err(|_| StorageError::Poisoned)?;
         let transaction = connection.transaction()?;
-        let size: i64 =
-            transaction.query_row("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", [], |row| row.get(0))?;
-        let size = from_sql(size)?;
+        let size = stored_size(&transaction)?;
         if batch.first_index() != size {
             return Err(StorageError::OutOfOrder { first: batch.first_index(), size });
         }
