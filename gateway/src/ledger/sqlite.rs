@@ -194,7 +194,9 @@ impl LogStorage for SqliteStorage {
             params![to_sql(batch.head.size)?, &batch.head.root[..], batch.head.note],
         )?;
         transaction.commit()?;
-        let mut leaf_index = self.leaf_index.lock().map_err(|_| StorageError::Poisoned)?;
+        // The batch is committed: it must be findable, so a poisoned lock (whose map is whole:
+        // nothing in it panics midway) is not a reason to leave it out.
+        let mut leaf_index = self.leaf_index.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for (index, (leaf_hash, _)) in (size..).zip(&batch.entries) {
             leaf_index.insert(leaf_hash, index);
         }
