@@ -41,14 +41,6 @@ pub enum SequencerError {
     /// The batch's access events could not be folded into the access map.
     #[error("cannot update the access map: {0}")]
     AccessMap(#[from] AccessMapError),
-    /// The storage's `find_all` did not answer once per entry.
-    #[error("the storage answered {answered} leaf-hash lookups for {asked} entries: this is a bug in its find_all")]
-    Lookups {
-        /// Entries in the batch.
-        asked: usize,
-        /// Answers the storage gave.
-        answered: usize,
-    },
 }
 
 /// How batches are formed.
@@ -177,15 +169,10 @@ impl Sequencer {
         let mut entries = Vec::new();
         let mut verified = Vec::new();
         let mut indices = Vec::with_capacity(batch.len());
-        let leaf_hashes: Vec<Digest256> = batch.iter().map(|request| request.leaf_hash).collect();
-        let stored = storage.find_all(&leaf_hashes)?;
-        if stored.len() != batch.len() {
-            return Err(SequencerError::Lookups { asked: batch.len(), answered: stored.len() });
-        }
-        for (request, stored) in batch.iter().zip(stored) {
+        for request in batch {
             let index = match pending.get(&request.leaf_hash) {
                 Some(&index) => index,
-                None => match stored {
+                None => match storage.find(&request.leaf_hash)? {
                     Some(index) => index,
                     None => {
                         let index = current.size + entries.len() as u64;

@@ -155,19 +155,9 @@ impl LogStorage for SqliteStorage {
     }
 
     fn find(&self, leaf_hash: &Digest256) -> Result<Option<u64>, StorageError> {
-        self.find_all(std::slice::from_ref(leaf_hash)).map(|found| found.into_iter().next().flatten())
-    }
-
-    fn find_all(&self, leaf_hashes: &[Digest256]) -> Result<Vec<Option<u64>>, StorageError> {
         let leaf_index = self.leaf_index.lock().map_err(|_| StorageError::Poisoned)?;
-        leaf_hashes
-            .iter()
-            .map(|leaf_hash| {
-                // Storage is read only when a prefix matches: a resubmission, or a shared prefix.
-                leaf_index
-                    .find(leaf_hash, |index| self.read(|connection| stored_leaf_hash(connection, index)))
-            })
-            .collect()
+        // Storage is read only when a prefix matches: a resubmission, or a shared prefix.
+        leaf_index.find(leaf_hash, |index| self.read(|connection| stored_leaf_hash(connection, index)))
     }
 
     fn commit(&self, batch: &Batch) -> Result<(), StorageError> {
@@ -208,8 +198,13 @@ impl LogStorage for SqliteStorage {
 mod tests {
     use super::*;
 
+    /// [`LogStorage::find`] for each of `asked`, in order.
+    fn find_each(storage: &SqliteStorage, asked: &[Digest256]) -> Vec<Option<u64>> {
+        asked.iter().map(|hash| storage.find(hash).expect("finds")).collect()
+    }
+
     #[test]
-    fn find_all_answers_as_find_does_for_each_hash_in_order() {
+    fn finds_each_committed_hash_and_nothing_else() {
         let dir = tempfile::tempdir().expect("temporary directory");
         let storage = SqliteStorage::open(dir.path()).expect("opens");
         let (first, second, absent) = ([1; 32], [2; 32], [3; 32]);
@@ -217,11 +212,7 @@ mod tests {
         let batch = Batch { entries: vec![(first, vec![1]), (second, vec![2])], tiles: vec![], head };
         storage.commit(&batch).expect("commits");
 
-        let asked = [second, absent, first, second];
-        let one_by_one: Vec<_> = asked.iter().map(|hash| storage.find(hash).expect("finds")).collect();
-        assert_eq!(one_by_one, [Some(1), None, Some(0), Some(1)]);
-        assert_eq!(storage.find_all(&asked).expect("finds all"), one_by_one);
-        assert_eq!(storage.find_all(&[]).expect("finds none"), Vec::<Option<u64>>::new());
+        assert_eq!(find_each(&storage, &[second, absent, first, second]), [Some(1), None, Some(0), Some(1)]);
     }
 
     #[test]
@@ -244,10 +235,10 @@ mod tests {
         let head = StoredHead { size: 3, root: [0; 32], note: "note\n".into() };
         storage.commit(&Batch { entries: vec![(third, vec![3])], tiles: vec![], head }).expect("commits");
         let asked = [first, second, third, [4; 32]];
-        assert_eq!(storage.find_all(&asked).expect("finds all"), [Some(0), Some(1), Some(2), None]);
+        assert_eq!(find_each(&storage, &asked), [Some(0), Some(1), Some(2), None]);
         drop(storage);
         let storage = SqliteStorage::open(dir.path()).expect("reopens");
-        assert_eq!(storage.find_all(&asked).expect("finds all"), [Some(0), Some(1), Some(2), None]);
+        assert_eq!(find_each(&storage, &asked), [Some(0), Some(1), Some(2), None]);
     }
 
     #[test]
@@ -264,7 +255,7 @@ mod tests {
         let storage = SqliteStorage::open(dir.path()).expect("opens");
         let head = StoredHead { size: 2, root: [0; 32], note: "note\n".into() };
         storage.commit(&Batch { entries: vec![([2; 32], vec![2])], tiles: vec![], head }).expect("commits");
-        assert_eq!(storage.find_all(&[[1; 32], [2; 32], [3; 32]]).expect("finds"), [Some(0), Some(1), None]);
+        assert_eq!(find_each(&storage, &[[1; 32], [2; 32], [3; 32]]), [Some(0), Some(1), None]);
     }
 
     #[test]

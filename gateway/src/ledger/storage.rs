@@ -81,11 +81,6 @@ pub trait LogStorage: Send + Sync + 'static {
     fn entries(&self, start: u64, count: u16) -> Result<Vec<Vec<u8>>, StorageError>;
     /// The index of the entry with `leaf_hash`, if it is in the log.
     fn find(&self, leaf_hash: &Digest256) -> Result<Option<u64>, StorageError>;
-    /// [`LogStorage::find`] for each of `leaf_hashes`, in order: one call per batch, so a
-    /// backend can look them all up in one read transaction.
-    fn find_all(&self, leaf_hashes: &[Digest256]) -> Result<Vec<Option<u64>>, StorageError> {
-        leaf_hashes.iter().map(|leaf_hash| self.find(leaf_hash)).collect()
-    }
     /// Writes a batch and its checkpoint atomically and durably.
     fn commit(&self, batch: &Batch) -> Result<(), StorageError>;
 }
